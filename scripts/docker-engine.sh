@@ -22,7 +22,7 @@
 #                 but needs nothing from the kernel).
 #   timeouts      PF_DOCKER_START_TIMEOUT=60, PF_DOCKER_STOP_TIMEOUT=20 (seconds).
 set -euo pipefail
-# shellcheck source=lib/common.sh
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 STATE_DIR=${PF_DOCKER_STATE_DIR:-/var/lib/pf-bash}
@@ -52,13 +52,22 @@ engine_answers() {
   version=$(timeout 10 docker info --format '{{.ServerVersion}}' 2>/dev/null) && [ -n "$version" ]
 }
 
+# True when process $1 exists, is named $2 and is not a zombie. Zombies matter here: the sandbox's PID 1
+# reaps orphans only now and then, and a dead dockerd's zombie still answers kill -0 and keeps its name.
+alive() {
+  local stat
+  [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] || return 1
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
+}
+
 # Prints the pid of the dockerd this script started, if it is still alive.
 our_pid() {
   local pid
   [ -f "$PID_FILE" ] || return 1
   pid=$(cat "$PID_FILE" 2>/dev/null) || return 1
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] || return 1
+  [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" dockerd || return 1
   echo "$pid"
 }
 
@@ -124,6 +133,7 @@ start_engine() {
 
   mkdir -p "$DATA_ROOT" "$EXEC_ROOT" "$(dirname "$LOG_FILE")" "$(dirname "$socket")"
   rm -f "$PID_FILE"
+  clear_leftovers
   # Nothing answers on it, so a socket file left there is stale; dockerd would refuse to bind it.
   [ ! -S "$socket" ] || rm -f "$socket"
   local driver
@@ -142,7 +152,7 @@ start_engine() {
   setsid dockerd "${flags[@]}" </dev/null >>"$LOG_FILE" 2>&1 &
   pid=$!
   until engine_answers; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! alive "$pid" dockerd; then
       tail -n 20 "$LOG_FILE" >&2
       pf_die "dockerd exited while starting; the lines above are the end of $LOG_FILE"
     fi
@@ -157,13 +167,29 @@ start_engine() {
   [ "$socket" = /var/run/docker.sock ] || pf_log "export DOCKER_HOST=unix://$socket to reach it"
 }
 
-# Waits up to $2 seconds for process $1 to end.
+# Waits up to $3 seconds for process $1 (named $2) to end.
 wait_gone() {
-  local pid=$1 deadline=$((SECONDS + $2))
-  while kill -0 "$pid" 2>/dev/null; do
+  local pid=$1 name=$2 deadline=$((SECONDS + $3))
+  while alive "$pid" "$name"; do
     [ "$SECONDS" -lt "$deadline" ] || return 1
     sleep 0.2
   done
+}
+
+# Cleans up after a dockerd of ours that is gone; called only when none of ours runs. Ends the containerd it
+# supervised, if that outlived it, and removes its pid file: a new dockerd that finds that pid alive (a zombie
+# counts) waits for its socket and times out. Then unmounts what it left under its roots (even a clean exit
+# leaves exec/netns/default; a SIGKILL leaves the data root's bind mount, which would stack on the next start).
+clear_leftovers() {
+  local cpid_file=$EXEC_ROOT/containerd/containerd.pid cpid
+  if [ -f "$cpid_file" ] && cpid=$(cat "$cpid_file") && [[ $cpid =~ ^[0-9]+$ ]] && alive "$cpid" containerd; then
+    kill -TERM "$cpid" 2>/dev/null || true
+    wait_gone "$cpid" containerd "$STOP_TIMEOUT" || kill -KILL "$cpid" 2>/dev/null || true
+  fi
+  rm -f "$cpid_file"
+  local m
+  awk -v d="$DATA_ROOT" -v e="$EXEC_ROOT" '$2 == d || index($2, d "/") == 1 || index($2, e "/") == 1 { print $2 }' \
+    /proc/mounts | sort -r | while IFS= read -r m; do umount "$m" 2>/dev/null || umount -l "$m" || true; done
 }
 
 stop_engine() {
@@ -175,18 +201,12 @@ stop_engine() {
   fi
   pf_log "stopping dockerd (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
-  if ! wait_gone "$pid" "$STOP_TIMEOUT"; then
+  if ! wait_gone "$pid" dockerd "$STOP_TIMEOUT"; then
     pf_log "dockerd did not stop within ${STOP_TIMEOUT}s; killing it"
     kill -KILL "$pid" 2>/dev/null || true
-    wait_gone "$pid" 10 || pf_die "dockerd pid $pid survived SIGKILL"
+    wait_gone "$pid" dockerd 10 || pf_die "dockerd pid $pid survived SIGKILL"
   fi
-  # dockerd stops the containerd it supervises on a clean exit; after a SIGKILL that containerd is orphaned.
-  local cpid_file=$EXEC_ROOT/containerd/containerd.pid cpid
-  if [ -f "$cpid_file" ] && cpid=$(cat "$cpid_file") && [[ $cpid =~ ^[0-9]+$ ]] &&
-    [ "$(cat "/proc/$cpid/comm" 2>/dev/null)" = containerd ]; then
-    kill -TERM "$cpid" 2>/dev/null || true
-    wait_gone "$cpid" "$STOP_TIMEOUT" || kill -KILL "$cpid" 2>/dev/null || true
-  fi
+  clear_leftovers
   rm -f "$PID_FILE"
   pf_log "dockerd stopped"
 }

@@ -1,0 +1,364 @@
+// Exec mode: one `bash <script>` process per message, spawned with execa (no shell in between). The payload
+// goes to stdin, stdout becomes the output, fd 3 carries the helper library's records, stderr goes to the log.
+// The script leads its own process group, so a timeout, an abort or a broken limit kills everything it started.
+import { accessSync, constants, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { BoundedBuffer } from './bounded-buffer.ts';
+import { ControlProtocolError, ControlRecordReader } from './control-reader.ts';
+import { ControlRecords } from './control-records.ts';
+import { buildBaseEnv, invocationEnv } from './environment.ts';
+import { HELPER_LIBRARY_PATH } from './helper-library.ts';
+import {
+  type ExecExecutorOptions,
+  ExecutorOptionsError,
+  type NormalizedExecOptions,
+  normalizeExecOptions,
+} from './options.ts';
+import { payloadArgument } from './payload-argument.ts';
+import { signalProcessGroup } from './process-group.ts';
+import { StderrLines } from './stderr-lines.ts';
+import {
+  FailureCode,
+  type FunctionExecutor,
+  type Invocation,
+  type InvocationResult,
+  Outcome,
+  type OutputMessage,
+} from './types.ts';
+
+/** Validates the options (and that the script, bash and the helper library are there) once. */
+export function createExecExecutor(options: ExecExecutorOptions): ExecExecutor {
+  const normalized = normalizeExecOptions(options, {
+    helperLibraryPath: HELPER_LIBRARY_PATH,
+    tmpRoot: tmpdir(),
+    parentEnv: process.env,
+  });
+  const problems: string[] = [];
+  const scriptPath = path.resolve(normalized.scriptPath);
+  const scriptProblem = readableFileProblem(scriptPath);
+  if (scriptProblem !== undefined) problems.push(`scriptPath: ${scriptProblem}`);
+  const libraryProblem = readableFileProblem(normalized.helperLibraryPath);
+  if (libraryProblem !== undefined) problems.push(`helperLibraryPath: ${libraryProblem}`);
+  let baseEnv: Record<string, string> = {};
+  try {
+    baseEnv = buildBaseEnv(normalized);
+  } catch (error) {
+    problems.push(`environment: ${(error as Error).message}`);
+  }
+  const bash = findExecutable(normalized.bashPath, baseEnv.PATH ?? '');
+  if (bash === undefined)
+    problems.push(`bashPath: \`${normalized.bashPath}\` is not an executable (looked up on PATH)`);
+  if (problems.length > 0) throw new ExecutorOptionsError(problems);
+  return new ExecExecutor(
+    { ...normalized, scriptPath, cwd: normalized.cwd ?? path.dirname(scriptPath) },
+    baseEnv,
+    bash!,
+  );
+}
+
+export class ExecExecutor implements FunctionExecutor {
+  readonly #options: NormalizedExecOptions;
+  readonly #baseEnv: Readonly<Record<string, string>>;
+  readonly #bash: string;
+
+  /** Use createExecExecutor, which validates. */
+  constructor(options: NormalizedExecOptions, baseEnv: Readonly<Record<string, string>>, bash: string) {
+    this.#options = options;
+    this.#baseEnv = baseEnv;
+    this.#bash = bash;
+  }
+
+  async run(invocation: Invocation, signal?: AbortSignal): Promise<InvocationResult> {
+    const started = performance.now();
+    try {
+      return await this.#run(invocation, signal, started);
+    } catch (error) {
+      return failed(
+        started,
+        Outcome.Failure,
+        FailureCode.SpawnFailed,
+        `the runtime failed around the script: ${message(error)}`,
+      );
+    }
+  }
+
+  async #run(
+    invocation: Invocation,
+    signal: AbortSignal | undefined,
+    started: number,
+  ): Promise<InvocationResult> {
+    if (signal?.aborted) {
+      return {
+        ...failed(started, Outcome.Failure, FailureCode.Aborted, 'aborted before the script started'),
+        aborted: true,
+      };
+    }
+    const prepared = invocationEnv(this.#baseEnv, invocation);
+    if ('problem' in prepared) {
+      return failed(started, Outcome.PermanentFailure, FailureCode.MetadataNotPassable, prepared.problem);
+    }
+    const args = [this.#options.scriptPath];
+    if (this.#options.payloadAsArgument) {
+      const argument = payloadArgument(invocation.payload);
+      if ('problem' in argument) {
+        return failed(
+          started,
+          Outcome.PermanentFailure,
+          FailureCode.PayloadNotPassable,
+          `payloadAsArgument: ${argument.problem}`,
+        );
+      }
+      args.push(argument.argument);
+    }
+    const { tmpRoot } = this.#options;
+    const tmp = tmpRoot === null ? undefined : await mkdtemp(path.join(tmpRoot, 'pf-bash-'));
+    if (tmp !== undefined) prepared.env.TMPDIR = tmp;
+    try {
+      return await this.#spawn(invocation, args, prepared.env, signal, started);
+    } finally {
+      // The process group is dead by now (reaped on exit), so nothing writes here any more.
+      if (tmp !== undefined) await rm(tmp, { recursive: true, force: true }).catch(() => {});
+    }
+  }
+
+  async #spawn(
+    invocation: Invocation,
+    args: readonly string[],
+    env: Record<string, string>,
+    signal: AbortSignal | undefined,
+    started: number,
+  ): Promise<InvocationResult> {
+    const o = this.#options;
+    // One byte of slack when trimming: a full-size output followed by its newline is still allowed.
+    const stdout = new BoundedBuffer(o.maxOutputBytes + (o.trimTrailingNewline ? 1 : 0));
+    const onStderrLine = o.onStderrLine;
+    const stderr = new StderrLines({
+      tailLines: o.stderrTailLines,
+      tailBytes: o.stderrTailBytes,
+      maxLineBytes: o.maxStderrLineBytes,
+      maxForwarded: o.maxStderrLinesForwarded,
+      onLine: onStderrLine === undefined ? undefined : (line) => onStderrLine(line, invocation),
+    });
+    const reader = new ControlRecordReader(o.maxOutputBytes);
+    const records = new ControlRecords();
+    let controlBytes = 0;
+    let recordIndex = 0;
+    // Set when the runtime itself ends the run early: a broken limit or a malformed control record.
+    let stopped: { code: FailureCode; reason: string } | undefined;
+
+    const subprocess = execa(this.#bash, args, {
+      cwd: o.cwd,
+      env,
+      extendEnv: false,
+      input: invocation.payload,
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      encoding: 'buffer',
+      // The streams are read below, bounded; execa must not buffer them as well.
+      buffer: false,
+      stripFinalNewline: false,
+      reject: false,
+      timeout: o.timeoutMs,
+      killSignal: 'SIGTERM',
+      forceKillAfterDelay: o.killGraceMs,
+      // A new process group: kill() signals -pid, reaching every process the script started.
+      killDescendants: true,
+      cleanup: true,
+      ...(signal === undefined ? {} : { cancelSignal: signal }),
+    });
+    const stop = (code: FailureCode, reason: string) => {
+      if (stopped !== undefined) return;
+      stopped = { code, reason };
+      subprocess.kill();
+    };
+    // When bash exits, what it left running in its group (background jobs) is killed: nothing outlives a run.
+    subprocess.nodeChildProcess.once('exit', () => {
+      if (subprocess.pid !== undefined) signalProcessGroup(subprocess.pid, 'SIGKILL');
+    });
+
+    subprocess.stdout.on('data', (chunk: Uint8Array) => {
+      if (!stdout.push(chunk)) {
+        stop(
+          FailureCode.OutputTooLarge,
+          `stdout exceeded maxOutputBytes (${o.maxOutputBytes} bytes); the script was killed`,
+        );
+      }
+    });
+    subprocess.stderr.on('data', (chunk: Uint8Array) => stderr.push(chunk));
+    subprocess.stdio[3].on('data', (chunk: Uint8Array) => {
+      if (stopped !== undefined) return;
+      controlBytes += chunk.byteLength;
+      if (controlBytes > o.maxControlBytes) {
+        stop(
+          FailureCode.ControlTooLarge,
+          `the control channel (fd 3) carried more than maxControlBytes (${o.maxControlBytes} bytes); the script was killed`,
+        );
+        return;
+      }
+      try {
+        for (const fields of reader.push(chunk)) {
+          recordIndex++;
+          const log = records.apply(fields, recordIndex);
+          if (log !== undefined && o.onLog !== undefined) {
+            try {
+              o.onLog(log.level, log.message, invocation);
+            } catch {
+              // A failing log sink must not fail the message.
+            }
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof ControlProtocolError)) throw error;
+        stop(FailureCode.ControlMalformed, `malformed control channel (fd 3): ${error.message}`);
+      }
+    });
+
+    const result = await subprocess;
+    stderr.end();
+    const common = {
+      exitCode: result.exitCode,
+      signal: result.signal,
+      timedOut: result.timedOut,
+      aborted: result.isCanceled,
+      stderrTail: stderr.tail(),
+    };
+    const fail = (outcome: Outcome, code: FailureCode, reason: string): InvocationResult => ({
+      ...failed(started, outcome, code, reason),
+      ...common,
+    });
+
+    if (result.timedOut) {
+      return fail(
+        Outcome.Failure,
+        FailureCode.Timeout,
+        `the script ran longer than ${o.timeoutMs} ms; its process group was killed`,
+      );
+    }
+    if (result.isCanceled) {
+      return fail(
+        Outcome.Failure,
+        FailureCode.Aborted,
+        "the run was aborted; the script's process group was killed",
+      );
+    }
+    if (stopped !== undefined) return fail(Outcome.Failure, stopped.code, stopped.reason);
+    if (result.code === 'E2BIG') {
+      return fail(
+        Outcome.PermanentFailure,
+        FailureCode.MetadataNotPassable,
+        "the kernel refused the script's arguments and environment as too large (E2BIG)",
+      );
+    }
+    if (result.exitCode === undefined && result.signal === undefined) {
+      return fail(
+        Outcome.Failure,
+        FailureCode.SpawnFailed,
+        `could not run ${this.#bash}: ${result.originalMessage ?? result.shortMessage}`,
+      );
+    }
+    if (result.signal !== undefined) {
+      return fail(Outcome.Failure, FailureCode.Signal, `the script was killed by ${result.signal}`);
+    }
+    if (result.exitCode === o.permanentExitCode) {
+      return fail(
+        Outcome.PermanentFailure,
+        FailureCode.PermanentExitCode,
+        `the script exited with ${result.exitCode} (PF_EXIT_PERMANENT): permanent failure`,
+      );
+    }
+    if (result.exitCode !== 0) {
+      return fail(Outcome.Failure, FailureCode.ExitCode, `the script exited with code ${result.exitCode}`);
+    }
+    try {
+      reader.end();
+    } catch (error) {
+      if (!(error instanceof ControlProtocolError)) throw error;
+      return fail(
+        Outcome.Failure,
+        FailureCode.ControlMalformed,
+        `malformed control channel (fd 3): ${error.message}`,
+      );
+    }
+    let payload = stdout.bytes();
+    if (o.trimTrailingNewline && payload.byteLength > 0 && payload[payload.byteLength - 1] === 0x0a) {
+      payload = payload.subarray(0, payload.byteLength - 1);
+    }
+    if (payload.byteLength > o.maxOutputBytes) {
+      return fail(
+        Outcome.Failure,
+        FailureCode.OutputTooLarge,
+        `stdout exceeded maxOutputBytes (${o.maxOutputBytes} bytes)`,
+      );
+    }
+    const output: OutputMessage | undefined = records.output(
+      payload,
+      invocation,
+      o.forwardSourceMessageProperty,
+    );
+    return {
+      outcome: Outcome.Success,
+      ...common,
+      durationMs: performance.now() - started,
+      output,
+      extraMessages: records.extraMessages(),
+    };
+  }
+}
+
+function failed(
+  started: number,
+  outcome: Outcome,
+  failureCode: FailureCode,
+  reason: string,
+): InvocationResult {
+  return {
+    outcome,
+    exitCode: undefined,
+    signal: undefined,
+    timedOut: false,
+    aborted: false,
+    durationMs: performance.now() - started,
+    output: undefined,
+    extraMessages: [],
+    stderrTail: '',
+    failureCode,
+    reason,
+  };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function readableFileProblem(file: string): string | undefined {
+  try {
+    if (!statSync(file).isFile()) return `${file} is not a file`;
+    accessSync(file, constants.R_OK);
+    return undefined;
+  } catch (error) {
+    return `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? message(error)})`;
+  }
+}
+
+/** An absolute path as is; a bare name looked up on `searchPath` (as execvp would, but once). */
+function findExecutable(name: string, searchPath: string): string | undefined {
+  const candidates = name.includes('/')
+    ? [path.resolve(name)]
+    : searchPath
+        .split(':')
+        .filter((dir) => dir !== '')
+        .map((dir) => path.join(dir, name));
+  for (const candidate of candidates) {
+    try {
+      if (statSync(candidate).isFile()) {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      }
+    } catch {
+      // Not here; try the next directory.
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,169 @@
+// Batches split into messages with their own ids; the entry is acked once all its messages are; ack_set
+// and compacted_out members are skipped; cumulative acks follow Go's rules; all codecs before the split.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { subscribe } from '../../../../src/pulsar/consumer/index.ts';
+import { InvalidArgumentError } from '../../../../src/pulsar/errors.ts';
+import { PulsarMessageId } from '../../../../src/pulsar/message-id.ts';
+import type { ConsumerOptions, Message } from '../../../../src/pulsar/types.ts';
+import { allCodecs, batch, FakeContext, single } from './fake-broker.ts';
+
+const base: ConsumerOptions = { topic: 'in', subscription: 'sub', receiverQueueSize: 100 };
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function take(consumer: { receive(): Promise<Message> }, n: number): Promise<Message[]> {
+  const out: Message[] = [];
+  for (let i = 0; i < n; i++) out.push(await consumer.receive());
+  return out;
+}
+
+test('batch members get their own ids; the entry is acked only after every member', async () => {
+  const ctx = new FakeContext();
+  const consumer = await subscribe(ctx, base);
+  ctx.connection.push(
+    0n,
+    { ledger: 5n, entry: 3n },
+    batch([
+      { payload: 'a', partitionKey: 'k1', properties: [{ key: 'p', value: '1' }], eventTime: 42n },
+      { payload: 'b', sequenceId: 100n },
+      { payload: 'c' },
+    ]),
+  );
+  const [a, b, c] = await take(consumer, 3);
+  assert.deepEqual(
+    [a, b, c].map((m) => [m!.messageId.toString(), m!.messageId.batchSize]),
+    [
+      ['5:3:-1:0', 3],
+      ['5:3:-1:1', 3],
+      ['5:3:-1:2', 3],
+    ],
+  );
+  assert.equal(a!.key, 'k1');
+  assert.deepEqual(a!.properties, { p: '1' });
+  assert.equal(a!.eventTime, 42);
+  assert.equal(b!.key, undefined);
+  assert.equal(b!.eventTime, undefined);
+  // Member sequence ids: their own, else the entry's plus the index.
+  assert.deepEqual([a!.sequenceId, b!.sequenceId, c!.sequenceId], [7n, 100n, 9n]);
+  assert.equal(a!.topic, 'persistent://public/default/in');
+  await consumer.acknowledge(a!);
+  await consumer.acknowledge(c!);
+  await tick();
+  assert.deepEqual(ctx.connection.acks(), []);
+  await consumer.acknowledge(b!.messageId);
+  await tick();
+  assert.deepEqual(ctx.connection.ackedIds(), ['5:3']);
+  await consumer.close();
+});
+
+test('acks made in one turn go out as one ACK command', async () => {
+  const ctx = new FakeContext();
+  const consumer = await subscribe(ctx, base);
+  for (let i = 0; i < 3; i++) ctx.connection.push(0n, { entry: BigInt(i) }, single(`m${i}`));
+  const messages = await take(consumer, 3);
+  await Promise.all(messages.map((m) => consumer.acknowledge(m)));
+  await tick();
+  assert.deepEqual(ctx.connection.acks(), [
+    { type: 0, ids: ['1:0', '1:1', '1:2'], validationError: undefined },
+  ]);
+  await consumer.close();
+});
+
+test('members cleared in ack_set and compacted-out members are skipped, and count right for permits', async () => {
+  const ctx = new FakeContext();
+  const consumer = await subscribe(ctx, { ...base, receiverQueueSize: 4 });
+  // ack_set bit i set = member i still unacknowledged; member 1 was acked before, member 2 compacted out.
+  ctx.connection.push(
+    0n,
+    { entry: 1n, ackSet: [0b1101n] },
+    batch([{ payload: 'a' }, { payload: 'b' }, { payload: 'c', compactedOut: true }, { payload: 'd' }]),
+  );
+  const got = await take(consumer, 2);
+  assert.deepEqual(
+    got.map((m) => m.payload.toString()),
+    ['a', 'd'],
+  );
+  // Permits: the compacted-out member (charged by the broker) + the first taken reach half of 4 → FLOW(2);
+  // the member cleared in ack_set was not charged, so it is not given back.
+  assert.deepEqual(ctx.connection.flows(), [4, 2]);
+  await consumer.acknowledge(got[0]!);
+  await consumer.acknowledge(got[1]!);
+  await tick();
+  assert.deepEqual(ctx.connection.ackedIds(), ['1:1']);
+  await consumer.close();
+});
+
+test('a redelivered batch skips the members already acknowledged', async () => {
+  const ctx = new FakeContext();
+  const consumer = await subscribe(ctx, { ...base, subscriptionType: 'Shared' });
+  const entry = () => batch([{ payload: 'a' }, { payload: 'b' }]);
+  ctx.connection.push(0n, { entry: 1n }, entry());
+  const [a] = await take(consumer, 2);
+  await consumer.acknowledge(a!);
+  ctx.connection.push(0n, { entry: 1n, redeliveryCount: 1 }, entry());
+  const again = await consumer.receive();
+  assert.equal(again.payload.toString(), 'b');
+  assert.equal(again.redeliveryCount, 1);
+  await consumer.close();
+});
+
+test('every codec is decoded before the batch is split, and a single message too', async () => {
+  for (const codec of allCodecs) {
+    const ctx = new FakeContext();
+    const consumer = await subscribe(ctx, base);
+    const big = Buffer.alloc(100_000, 'x');
+    const binary = Buffer.from([0, 255, 1, 254, 0, 0, 10, 13]);
+    ctx.connection.push(
+      0n,
+      { entry: 1n },
+      batch([{ payload: big }, { payload: binary }, { payload: '' }], { codec }),
+    );
+    ctx.connection.push(0n, { entry: 2n }, single(big, { partitionKey: 'k' }, { codec }));
+    const [m1, m2, m3, m4] = await take(consumer, 4);
+    assert.ok(m1!.payload.equals(big), codec);
+    assert.ok(m2!.payload.equals(binary), codec);
+    assert.equal(m3!.payload.length, 0, codec);
+    assert.ok(m4!.payload.equals(big), codec);
+    assert.equal(m4!.key, 'k');
+    assert.equal(m4!.messageId.batchIndex, -1);
+    await consumer.close();
+  }
+});
+
+test('cumulative ack: refused on Shared and KeyShared; inside a batch it covers the previous entry', async () => {
+  for (const subscriptionType of ['Shared', 'KeyShared'] as const) {
+    const ctx = new FakeContext();
+    const consumer = await subscribe(ctx, { ...base, subscriptionType });
+    ctx.connection.push(0n, { entry: 1n }, single('x'));
+    const m = await consumer.receive();
+    await assert.rejects(consumer.acknowledgeCumulative(m), InvalidArgumentError);
+    await consumer.close();
+  }
+  const ctx = new FakeContext();
+  const consumer = await subscribe(ctx, { ...base, subscriptionType: 'Failover' });
+  ctx.connection.push(0n, { entry: 4n }, single('x'));
+  ctx.connection.push(0n, { entry: 5n }, batch([{ payload: 'a' }, { payload: 'b' }, { payload: 'c' }]));
+  const [, a, b, c] = await take(consumer, 4);
+  await consumer.acknowledgeCumulative(a!);
+  await tick();
+  assert.deepEqual(ctx.connection.acks(), [{ type: 1, ids: ['1:4'], validationError: undefined }]);
+  await consumer.acknowledgeCumulative(b!);
+  await tick();
+  assert.equal(ctx.connection.acks().length, 1, 'nothing new to send until the batch is complete');
+  await consumer.acknowledgeCumulative(c!);
+  await tick();
+  assert.deepEqual(ctx.connection.acks()[1], { type: 1, ids: ['1:5'], validationError: undefined });
+  await consumer.close();
+});
+
+test('ids routed by partition: a plain MessageId works on a single topic', async () => {
+  const ctx = new FakeContext();
+  const consumer = await subscribe(ctx, base);
+  ctx.connection.push(0n, { entry: 9n }, single('x'));
+  await consumer.receive();
+  await consumer.acknowledge(new PulsarMessageId(1n, 9n));
+  await tick();
+  assert.deepEqual(ctx.connection.ackedIds(), ['1:9']);
+  await consumer.close();
+  await assert.rejects(consumer.acknowledge(new PulsarMessageId(1n, 9n)), /consumer is closed/);
+});
