@@ -8,7 +8,8 @@
 #   PULSAR_BROKER_PORT 6650, PULSAR_HTTP_PORT 8080, PULSAR_BOOKIE_PORT 3181,
 #   PULSAR_BOOKIE_HTTP_PORT 8000 and PULSAR_BOOKIE_STATS_PORT 8001 (both endpoints off; ports for when enabled),
 #   PULSAR_DATA_DIR $PF_CACHE/pulsar-data, PULSAR_RUN_DIR $PF_CACHE/pulsar-run (config, pid, logs, tmp),
-#   PULSAR_MEM "-Xms256m -Xmx1g -XX:MaxDirectMemorySize=1g", PULSAR_START_TIMEOUT 180 (s), PULSAR_STOP_TIMEOUT 30 (s),
+#   PULSAR_MEM "-Xms256m -Xmx1g -XX:MaxDirectMemorySize=1g",
+#   PULSAR_START_TIMEOUT 180 (s), PULSAR_STOP_TIMEOUT 30 (s),
 #   PULSAR_MVN_OFFLINE 0|1 (1 runs Maven with -o), PULSAR_M2_REPO $PF_CACHE/m2 (Maven's local repository).
 # A second broker side by side needs its own ports and its own PULSAR_DATA_DIR and PULSAR_RUN_DIR.
 set -euo pipefail
@@ -64,6 +65,15 @@ cmd_resolve() {
     echo "cached: $PULSAR_HOME ($(lib_count) files in lib)"
     return 0
   fi
+  # One resolver at a time per version (brokers side by side share the cache); the winner's work is reused.
+  mkdir -p "$PF_CACHE"
+  exec 8>"$PULSAR_HOME.lock"
+  flock -w 900 8 || pf_die "another resolve of Pulsar $PULSAR_VERSION holds $PULSAR_HOME.lock"
+  if lib_is_complete; then
+    exec 8>&-
+    echo "cached: $PULSAR_HOME ($(lib_count) files in lib)"
+    return 0
+  fi
   command -v mvn >/dev/null || pf_die "mvn (Maven 3.6+) is needed to fetch Pulsar $PULSAR_VERSION"
   pf_log "resolving Apache Pulsar $PULSAR_VERSION from Maven Central into $PULSAR_HOME"
   local staging=$PULSAR_HOME.partial
@@ -77,6 +87,7 @@ cmd_resolve() {
     pf_die "$tarball has no lib/*.jar or conf/standalone.conf"
   rm -rf "$PULSAR_HOME" && mv "$staging" "$PULSAR_HOME"
   printf 'version=%s\nlib=%s\n' "$PULSAR_VERSION" "$(lib_listing_hash)" >"$PULSAR_HOME/.resolved"
+  exec 8>&-
   echo "resolved: $PULSAR_HOME ($(lib_count) files in lib)"
 }
 
@@ -141,18 +152,23 @@ java_command() {
 # Process bookkeeping. The broker runs in its own session (setsid), so its pid is also its process group; only
 # a pid whose command line carries our -Dpf.pulsar.run=<run dir> is ever signalled.
 # ---------------------------------------------------------------------------------------------------------------
-is_alive() {  # a zombie counts as dead: nothing may reap an orphaned broker in a container without init
+is_alive() {
+  # Dead means gone, or a zombie whose threads have all exited: after SIGKILL the JVM's main thread turns zombie
+  # while other threads still hold its sockets, and nothing may reap an orphan in a container without an init.
   local stat
   stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
   stat=${stat##*) }
-  [ "${stat%% *}" != Z ]
+  [ "${stat%% *}" != Z ] && return 0
+  [ "$(awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0)" -gt 1 ]
 }
 
 our_pid() {  # prints the broker's pid when the pid file names a live broker of this run dir
   local pid
   pid=$(cat "$PID_FILE" 2>/dev/null) || return 1
   [[ $pid =~ ^[0-9]+$ ]] && is_alive "$pid" || return 1
-  tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qx -- "-Dpf.pulsar.run=$PULSAR_RUN_DIR" || return 1
+  local cmdline
+  cmdline=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  grep -qxF -- "-Dpf.pulsar.run=$PULSAR_RUN_DIR" <<<"$cmdline" || return 1
   echo "$pid"
 }
 

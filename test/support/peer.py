@@ -5,15 +5,20 @@ scripts/python-peer.sh (PF_PYTHON).
   peer.py produce --service-url pulsar://127.0.0.1:6650 --topic t --count 10 --size 100 --key-template 'k-{i}'
   peer.py consume --service-url pulsar://127.0.0.1:6650 --topic t --subscription s --count 10
 
-produce prints {"i", "message_id", "sequence_id"?, "size", "payload_sha256"} per message, then {"summary": ...}.
+produce prints {"i", "message_id", "size", "payload_sha256", "sequence_id"} per message (sequence_id only with
+--batching off, where sends are synchronous), then {"summary": ...}.
 consume prints {"ready": true} on stderr once subscribed, one line per message, then {"summary": ...}; it exits 3
 when --count was given and not reached. Failures print {"error": ...} on stderr and exit 1.
+Limits of the Python client: keys, ordering keys and property values are str (UTF-8), and it has no chunk size
+setting (chunks follow the broker's maxMessageSize).
 """
 
 import argparse
 import base64
 import hashlib
 import json
+import logging
+import math
 import os
 import random
 import re
@@ -47,10 +52,16 @@ def message_id_fields(msg_id):
             'partition': msg_id.partition(), 'batch_index': msg_id.batch_index()}
 
 
-def new_client(args):
-    # The C++ client logs INFO to stderr by default; warnings are enough next to our JSON.
-    return pulsar.Client(args.service_url, operation_timeout_seconds=30,
-                         logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
+def new_client(service_url):
+    # The C++ client's own console logger writes to stdout, which carries our JSON: route its warnings to stderr.
+    logger = logging.getLogger('pulsar-client')
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter('%(asctime)s %(levelname)s pulsar-client %(message)s'))
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
+    return pulsar.Client(service_url, operation_timeout_seconds=30, logger=logger)
 
 
 # ---- produce --------------------------------------------------------------------------------------------------
@@ -110,7 +121,7 @@ def produce(args):
     if args.chunk_max_size:
         # The C++ client under the Python one has no chunk size setting: chunks follow the broker's maxMessageSize.
         raise SystemExit('--chunk-max-size is not supported by the Python client; chunks follow maxMessageSize')
-    client = new_client(args)
+    client = new_client(args.service_url)
     producer_opts = {
         'producer_name': args.producer_name,
         'compression_type': COMPRESSION[args.compression],
@@ -186,32 +197,33 @@ def consume(args):
     if sum(x is not None for x in (args.topic, args.topics, args.pattern)) != 1:
         raise SystemExit('give exactly one of --topic, --topics, --pattern')
     topic = args.topic or (args.topics.split(',') if args.topics else re.compile(args.pattern))
-    client = new_client(args)
+    client = new_client(args.service_url)
     consumer = client.subscribe(
         topic, args.subscription, consumer_type=SUB_TYPES[args.sub_type],
         initial_position=POSITIONS[args.initial_position], consumer_name=args.consumer_name,
         negative_ack_redelivery_delay_ms=args.nack_delay_ms)
     emit({'ready': True, 'subscription': args.subscription}, sys.stderr)
     started = last = time.monotonic()
+    overall_deadline = started + args.timeout_ms / 1000 if args.timeout_ms is not None else math.inf
     received, reason = 0, 'count'
+    nacked = set()
     while args.count is None or received < args.count:
         now = time.monotonic()
-        waits = []
-        if args.timeout_ms is not None:
-            waits.append(started + args.timeout_ms / 1000 - now)
-        if args.idle_timeout_ms is not None:
-            waits.append(last + args.idle_timeout_ms / 1000 - now)
-        wait_ms = int(min(waits) * 1000) if waits else None
-        if wait_ms is not None and wait_ms <= 0:
-            reason = 'timeout' if args.timeout_ms is not None and now >= started + args.timeout_ms / 1000 else 'idle'
+        idle_deadline = last + args.idle_timeout_ms / 1000 if args.idle_timeout_ms is not None else math.inf
+        deadline = min(overall_deadline, idle_deadline)
+        if now >= deadline:
+            reason = 'timeout' if deadline == overall_deadline else 'idle'
             break
+        wait_ms = None if deadline == math.inf else max(1, math.ceil((deadline - now) * 1000))
         try:
             msg = consumer.receive(timeout_millis=wait_ms)
         except pulsar.Timeout:
             continue
         last = time.monotonic()
         line = message_line(msg)
-        if args.nack_first and msg.redelivery_count() == 0:
+        # By message id, not redelivery_count: brokers count redeliveries only on shared/key_shared subscriptions.
+        if args.nack_first and line['message_id'] not in nacked:
+            nacked.add(line['message_id'])
             consumer.negative_acknowledge(msg)
             emit({**line, 'nacked': True})
             continue

@@ -1,6 +1,17 @@
 // One subscription on one topic or partition: subscribe, FLOW permits, decoding what the broker pushes into
 // the shared receiver queue, acks and nacks, and resubscribing (same consumer id, after backoff) when the
 // broker closes the consumer or the connection drops.
+//
+// What is never delivered as data, and what the broker is told:
+//  - checksum mismatch: may have happened on the way, so the entry is asked for again (twice); the third
+//    mismatch drops it with an ACK carrying validation_error=ChecksumMismatch (else the subscription would
+//    stall on it forever). Every step is logged as an error.
+//  - undecompressable payload, corrupt uncompressed_size, malformed batch: the bytes passed their checksum, so
+//    they are what is stored and asking again cannot help: dropped at once with the matching
+//    validation_error (as Go and Java do), logged as an error.
+//  - encrypted (encryption_keys present): this client has no keys. Refused in order through the queue —
+//    receive() rejects with EncryptedMessageError carrying the id — and never acknowledged by the client, so
+//    it is never lost; the application may nack it (for a consumer that has the key) or leave it.
 import type { Backoff } from '../backoff.ts';
 import type { ClientContext, Connection, ConsumerHandler, InboundPayload } from '../connection/contract.ts';
 import {
@@ -59,6 +70,7 @@ export type QueueItem =
       readonly owner: PartitionConsumer;
       readonly generation: number;
       readonly refused: EncryptedMessageError;
+      readonly id: ConsumerMessageId;
     };
 
 /** The multi-topic front the partition consumer reports to. */

@@ -8,7 +8,7 @@
 //        │                       └──close()──▶ closing ──flushed──▶ closed
 //        └──failed──▶ closed       (closing keeps reconnecting while messages wait; fatal errors close at once)
 import type { Backoff } from '../backoff.ts';
-import type { ClientContext, Connection, ProducerHandler } from '../connection/contract.ts';
+import type { ClientContext, Connection } from '../connection/contract.ts';
 import {
   AlreadyClosedError,
   InvalidArgumentError,
@@ -16,12 +16,10 @@ import {
   ProtocolError,
   PulsarError,
   ServerError,
-  ServerErrorCode,
   TimeoutError,
 } from '../errors.ts';
 import { PulsarMessageId } from '../message-id.ts';
 import {
-  type CommandCloseProducer,
   type CommandSendError,
   type CommandSendReceipt,
   closeProducerCommand,
@@ -30,6 +28,8 @@ import {
 import type { MessageId, OutgoingMessage, Producer } from '../types.ts';
 import type { Logger, Timer } from '../util/index.ts';
 import { BatchBuilder } from './batch-builder.ts';
+import { FlushTracker } from './flush-tracker.ts';
+import { isFatal, Link, type LinkOwner } from './link.ts';
 import type { ResolvedProducerOptions } from './options.ts';
 import { PendingMessage, type SendOp } from './pending-message.ts';
 import { PendingQueue } from './pending-queue.ts';
@@ -48,53 +48,8 @@ export const ProducerState = {
 } as const;
 export type ProducerState = (typeof ProducerState)[keyof typeof ProducerState];
 
-/** Broker errors after which the producer can never send again: fail everything and close. */
-const fatalServerErrors: ReadonlySet<number> = new Set([
-  ServerErrorCode.TopicNotFound,
-  ServerErrorCode.TopicTerminatedError,
-  ServerErrorCode.NotAllowedError,
-  ServerErrorCode.ProducerFenced,
-]);
-
-function isFatal(error: unknown): boolean {
-  return error instanceof ServerError && fatalServerErrors.has(error.code);
-}
-
 /** Before the first CONNECTED is seen: the broker's default maxMessageSize (5 MiB). */
 const DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
-
-/** The registration of this producer on one connection; events from a replaced link are ignored. */
-class Link implements ProducerHandler {
-  readonly connection: Connection;
-  readonly #producer: PartitionProducer;
-
-  constructor(producer: PartitionProducer, connection: Connection) {
-    this.#producer = producer;
-    this.connection = connection;
-  }
-
-  onSendReceipt(command: CommandSendReceipt): void {
-    this.#producer.handleReceipt(this, command);
-  }
-
-  onSendError(command: CommandSendError): void {
-    this.#producer.handleSendError(this, command);
-  }
-
-  onCloseProducer(_command: CommandCloseProducer): void {
-    this.#producer.handleLinkLost(this, 'the broker closed the producer');
-  }
-
-  onConnectionClosed(error: Error): void {
-    this.#producer.handleLinkLost(this, error.message);
-  }
-}
-
-interface FlushWaiter {
-  /** Resolves once this many messages (counted from creation) have settled. */
-  readonly target: number;
-  readonly resolve: () => void;
-}
 
 export interface PartitionProducerInit {
   readonly context: ClientContext;
@@ -105,7 +60,7 @@ export interface PartitionProducerInit {
   readonly partition: number;
 }
 
-export class PartitionProducer implements Producer {
+export class PartitionProducer implements Producer, LinkOwner {
   readonly topic: string;
   readonly partition: number;
   readonly producerId: bigint;
@@ -143,13 +98,7 @@ export class PartitionProducer implements Producer {
   readonly #blocked = new PendingQueue<PendingMessage>();
   #timeoutTimer: Timer | undefined;
 
-  // flush(): messages are counted when they enter the producer's order and when they settle; both happen
-  // in order, so "everything before the call has settled" is `#settled >= target`.
-  #accepted = 0;
-  #settled = 0;
-  /** Messages with an index up to this one must not wait for the batch timer (a flush asked for them). */
-  #flushTarget = 0;
-  readonly #flushWaiters: FlushWaiter[] = [];
+  readonly #flushes = new FlushTracker();
   #closePromise: Promise<void> | undefined;
 
   private constructor(init: PartitionProducerInit) {
@@ -220,11 +169,10 @@ export class PartitionProducer implements Producer {
   }
 
   flush(): Promise<void> {
-    const target = this.#accepted + this.#blocked.size;
-    if (this.#settled >= target) return Promise.resolve();
-    if (target > this.#flushTarget) this.#flushTarget = target;
+    const done = this.#flushes.waitFor(this.#blocked.size);
+    if (done === undefined) return Promise.resolve();
     if (this.#batch.size > 0) this.#sendBatch();
-    return new Promise((resolve) => this.#flushWaiters.push({ target, resolve }));
+    return done;
   }
 
   close(): Promise<void> {
@@ -236,7 +184,7 @@ export class PartitionProducer implements Producer {
 
   /** The message enters the producer's order: it gets its sequence id and goes to the batch or the queue. */
   #admit(pending: PendingMessage): void {
-    const index = ++this.#accepted;
+    const index = this.#flushes.accept();
     this.#inFlight++;
     const explicit = pending.message.sequenceId;
     pending.sequenceId = explicit ?? this.#nextSequenceId++;
@@ -247,7 +195,7 @@ export class PartitionProducer implements Producer {
     const size = pending.message.payload.length;
     if (!this.#batch.hasRoom(size)) this.#sendBatch();
     this.#batch.add(pending, size);
-    if (this.#batch.isFull || index <= this.#flushTarget) this.#sendBatch();
+    if (this.#batch.isFull || this.#flushes.isUrgent(index)) this.#sendBatch();
     else
       this.#batchTimer ??= this.#context.clock.setTimeout(
         this.#onBatchTimer,
@@ -357,8 +305,8 @@ export class PartitionProducer implements Producer {
         : new PulsarMessageId(ledgerId, entryId, this.partition);
       messages[i]!.resolve(id);
     }
-    this.#settled += count;
     this.#inFlight -= count;
+    this.#flushes.settle(count);
     this.#afterSettling();
   }
 
@@ -411,18 +359,16 @@ export class PartitionProducer implements Producer {
 
   #settleFailed(op: SendOp, error: Error): void {
     for (const message of op.messages) message.reject(error);
-    this.#settled += op.messages.length;
     this.#inFlight -= op.messages.length;
+    this.#flushes.settle(op.messages.length);
   }
 
-  /** After messages settled: let blocked sends in, in order, and resolve the flushes that are done. */
+  /** After messages settled: let blocked sends in, in order, as far as there is room. */
   #afterSettling(): void {
     const max = this.#options.maxPendingMessages;
     while (this.#blocked.size > 0 && this.#inFlight < max && this.#state !== ProducerState.Closed) {
       this.#admit(this.#blocked.shift()!);
     }
-    const waiters = this.#flushWaiters;
-    while (waiters.length > 0 && waiters[0]!.target <= this.#settled) waiters.shift()!.resolve();
   }
 
   #tooLarge(size: number): InvalidArgumentError {
@@ -632,14 +578,11 @@ export class PartitionProducer implements Producer {
     this.#written = 0;
     const batched = this.#batch.take();
     for (const message of batched) message.reject(error);
-    this.#settled += batched.length;
-    // Blocked sends never entered the order; count them in and out so that flush targets stay reachable.
+    this.#flushes.settle(batched.length);
     const blocked = this.#blocked.drain();
     for (const message of blocked) message.reject(error);
-    this.#accepted += blocked.length;
-    this.#settled += blocked.length;
+    this.#flushes.acceptAndSettle(blocked.length);
     this.#inFlight = 0;
-    for (const waiter of this.#flushWaiters.splice(0)) waiter.resolve();
   }
 
   #closeOnBroker(connection: Connection): void {

@@ -13,7 +13,6 @@ import {
   type MessageMetadata,
   MessageMetadataSchema,
   ProtoCompressionType,
-  type SingleMessageMetadataInit,
   sendCommand,
 } from '../protocol/index.ts';
 import { CompressionType, type OutgoingMessage } from '../types.ts';

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { createClient } from '../../../src/pulsar/client.ts';
 import { javaStringHash } from '../../../src/pulsar/protocol/index.ts';
 import { CompressionType, type OutgoingMessage } from '../../../src/pulsar/types.ts';
+import { type Logger, silentLogger } from '../../../src/pulsar/util/index.ts';
 
 process.env.PULSAR_SERVICE_URL ??= 'pulsar://127.0.0.1:6650';
 process.env.PULSAR_ADMIN_URL ??= 'http://127.0.0.1:8080';
@@ -103,7 +104,9 @@ describe('producer against the broker, read back by Apache’s client', () => {
       it(`${batchingEnabled ? 'batched' : 'unbatched'}, ${compressionType}: byte-exact`, async () => {
         const client = createClient({ serviceUrl });
         try {
-          const topic = uniqueTopic(`producer-${compressionType.toLowerCase()}-${batchingEnabled ? 'b' : 'u'}`);
+          const topic = uniqueTopic(
+            `producer-${compressionType.toLowerCase()}-${batchingEnabled ? 'b' : 'u'}`,
+          );
           // Batches big enough to hold the 1 MiB message with the others, so it is framed inside a batch too.
           const producer = await client.createProducer({
             topic,
@@ -125,7 +128,11 @@ describe('producer against the broker, read back by Apache’s client', () => {
           await producer.close();
           const received = await consumeWithApache(topic, sent.length);
           expectSame(received, sent);
-          if (batchingEnabled) assert.deepEqual(received.map((m) => m.batch_index), ids.map((id) => id.batchIndex));
+          if (batchingEnabled)
+            assert.deepEqual(
+              received.map((m) => m.batch_index),
+              ids.map((id) => id.batchIndex),
+            );
         } finally {
           await client.close();
         }
@@ -142,7 +149,10 @@ describe('producer against the broker, read back by Apache’s client', () => {
       const keys = Array.from({ length: 200 }, (_, i) => `key-${i}-${i * 7919}`);
       const expected = (key: string) => (javaStringHash(key) & 0x7fffffff) % 4;
       const ids = await Promise.all(keys.map((key) => producer.send({ payload: Buffer.from(key), key })));
-      ids.forEach((id, i) => assert.equal(id.partition, expected(keys[i]!)));
+      assert.deepEqual(
+        ids.map((id) => id.partition),
+        keys.map(expected),
+      );
       await producer.close();
       const received = await consumeWithApache(topic, keys.length);
       assert.equal(received.length, keys.length);
@@ -158,18 +168,31 @@ describe('producer against the broker, read back by Apache’s client', () => {
   });
 
   it('loses nothing and keeps order when the topic is unloaded mid-stream', async () => {
-    const client = createClient({ serviceUrl });
+    // Counts the producer's reconnects through its log, to be sure the unload hit while messages were pending.
+    let reconnects = 0;
+    const logger: Logger = {
+      ...silentLogger,
+      info: (_fields, message) => {
+        if (message.includes('reconnecting')) reconnects++;
+      },
+      child: () => logger,
+    };
+    const client = createClient({ serviceUrl, logger });
     try {
       const topic = uniqueTopic('producer-unload');
-      const producer = await client.createProducer({ topic, batchingMaxMessages: 50 });
-      const count = 3000;
+      const producer = await client.createProducer({ topic, batchingMaxMessages: 20 });
+      const count = 4000;
       const sends: Promise<unknown>[] = [];
+      let unloading: Promise<unknown> | undefined;
       for (let i = 0; i < count; i++) {
         sends.push(producer.send({ payload: Buffer.from(String(i)) }));
-        if (i === count / 3) await admin.unload(topic);
-        if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+        if (i === 500) unloading = admin.unload(topic);
+        // Pace the stream so that the unload lands in the middle of it.
+        if (i % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
       }
       await Promise.all(sends);
+      await unloading;
+      assert.ok(reconnects >= 1, 'the producer reconnected');
       await producer.close();
       const received = (await consumeWithApache(topic, count)).map((m) =>
         Number(Buffer.from(m.payload_b64, 'base64').toString()),

@@ -15,7 +15,10 @@ const message: fc.Arbitrary<OutgoingMessage> = fc.record(
     properties: fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 10 }), fc.string({ maxLength: 200 }), {
       maxKeys: 4,
     }),
-    eventTime: fc.oneof(fc.constantFrom(0, 1, 127, 128, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER), fc.nat()),
+    eventTime: fc.oneof(
+      fc.constantFrom(0, 1, 127, 128, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER),
+      fc.nat(),
+    ),
   },
   { requiredKeys: ['payload'] },
 );

@@ -489,7 +489,10 @@ describe('batching', () => {
   });
 
   test('batches stay under the broker limit; one tipped over it by headers goes as single messages', async () => {
-    const { producer, connection } = await batching({ batchingMaxBytes: 1_000_000 }, { maxMessageSize: 1000 });
+    const { producer, connection } = await batching(
+      { batchingMaxBytes: 1_000_000 },
+      { maxMessageSize: 1000 },
+    );
     for (const size of [500, 500]) void producer.send({ payload: new Uint8Array(size) });
     // 500 + 500 reached the (lowered) limit of 1000 payload bytes, but with headers the batch is > 1000.
     assert.deepEqual(
@@ -502,6 +505,24 @@ describe('batching', () => {
     for (const size of [300, 300, 300]) void producer.send({ payload: new Uint8Array(size) });
     void producer.flush();
     assert.deepEqual(connection.sent.at(-1)!.numMessages, 3);
+  });
+
+  test('batches built while reconnecting go out after the resent ones, in order', async () => {
+    const { context, producer, connection } = await batching({ batchingMaxMessages: 2 });
+    for (const text of ['a', 'b', 'c']) void producer.send({ payload: bytes(text) });
+    connection.close();
+    for (const text of ['d', 'e']) void producer.send({ payload: bytes(text) });
+    await context.clock.advanceAsync(100); // the batch timer (10 ms) sends [c, d]; [e] waits; reconnect
+    const next = context.connection(TOPIC);
+    await context.clock.advanceAsync(10);
+    assert.deepEqual(
+      next.sent.map((f) => [f.sequenceId, f.numMessages]),
+      [
+        [0n, 2],
+        [2n, 2],
+        [4n, 1],
+      ],
+    );
   });
 
   test('flush sends the open batch at once', async () => {

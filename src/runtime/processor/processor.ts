@@ -1,0 +1,233 @@
+// One message, start to end: run the script, publish what it produced, then acknowledge — or, on failure,
+// retry (negative acknowledgement, or in place when order must hold) until the retries are used up, then
+// dead-letter and acknowledge. Nothing here throws: every path ends in a Disposition, and a bad message never
+// stops the instance.
+//
+//   ATLEAST_ONCE      run → publish all → await receipts → ack          failure → retry … → dead letter → ack
+//   ATMOST_ONCE       ack → run → publish                               failure → logged, dropped
+//   EFFECTIVELY_ONCE  as at-least-once, with deterministic producer names and sequence ids; retried in place,
+//                     never dead-lettered (the configuration refuses a dead-letter topic here)
+import type { Clock, Logger, Message } from '../../pulsar/index.ts';
+import { ProcessingGuarantees } from '../config/index.ts';
+import { type FunctionExecutor, type InvocationResult, Outcome } from '../function-executor/index.ts';
+import type { InputSource, ProducerSource } from '../topic-manager/index.ts';
+import { deadLetterMessage } from './dead-letter.ts';
+import type { Pool } from './dispatcher.ts';
+import { type Failure, publishFailure, routingFailure, scriptFailure } from './failure.ts';
+import { invocationOf } from './invocation.ts';
+import { noMetrics, type ProcessorMetrics } from './metrics.ts';
+import { plannedMessages, RoutingError } from './outgoing.ts';
+import type { DeliveryPolicy } from './policy.ts';
+import { PublishError, Publisher } from './publisher.ts';
+import { OutputSequencer } from './sequence.ts';
+
+/** How a message left the instance. */
+export const Disposition = {
+  /** Processed, results receipted, acknowledged. */
+  Acknowledged: 'acknowledged',
+  /** Failed; negatively acknowledged for the broker to redeliver. */
+  NegativelyAcknowledged: 'negatively-acknowledged',
+  DeadLettered: 'dead-lettered',
+  /** At-most-once: failed after it was acknowledged. */
+  Dropped: 'dropped',
+  /** Not finished (shutdown): left unacknowledged for redelivery to whichever consumer comes next. */
+  Abandoned: 'abandoned',
+} as const;
+export type Disposition = (typeof Disposition)[keyof typeof Disposition];
+
+export interface ProcessorOptions {
+  readonly executor: FunctionExecutor;
+  readonly input: Pick<InputSource, 'acknowledge' | 'negativeAcknowledge'>;
+  readonly producers: ProducerSource;
+  readonly policy: DeliveryPolicy;
+  readonly pool: Pool;
+  readonly fqfn: string;
+  readonly instanceId: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics?: ProcessorMetrics;
+}
+
+export class Processor {
+  readonly #o: ProcessorOptions;
+  readonly #metrics: ProcessorMetrics;
+  readonly #publisher: Publisher;
+  readonly #sequencer: OutputSequencer | undefined;
+  readonly #abort = new AbortController();
+  #draining = false;
+
+  constructor(options: ProcessorOptions) {
+    this.#o = options;
+    this.#metrics = options.metrics ?? noMetrics;
+    const { policy } = options;
+    this.#publisher = new Publisher({
+      producers: options.producers,
+      ...(policy.effectivelyOnce ? { fqfn: options.fqfn } : {}),
+      flushEachMessage: policy.ordering !== 'none',
+    });
+    this.#sequencer = policy.effectivelyOnce ? new OutputSequencer() : undefined;
+  }
+
+  /** From now on, messages not started yet, and failed ones waiting for a retry, are left for redelivery. */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  /** Kills running scripts and ends retry waits: their messages are left unacknowledged. */
+  abort(): void {
+    this.#draining = true;
+    this.#abort.abort();
+  }
+
+  async handle(message: Message): Promise<Disposition> {
+    if (this.#draining) return Disposition.Abandoned;
+    const { policy, input } = this.#o;
+    this.#metrics.received();
+    const atMostOnce = policy.guarantees === ProcessingGuarantees.AtMostOnce;
+    if (atMostOnce) await input.acknowledge(message);
+    for (let attempt = 0; ; attempt++) {
+      const failure = await this.#attempt(message, attempt);
+      if (failure === 'aborted') {
+        if (!atMostOnce) return this.#abandon(message, 'its script was killed at the drain timeout');
+        this.#o.logger.warn(this.#fields(message), 'dropped: its script was killed at the drain timeout');
+        return Disposition.Dropped;
+      }
+      if (failure === undefined) {
+        if (!atMostOnce) await input.acknowledge(message);
+        return Disposition.Acknowledged;
+      }
+      if (atMostOnce) {
+        this.#logFailure(message, failure, attempt, 'dropped: at-most-once acknowledged it before the run');
+        return Disposition.Dropped;
+      }
+      const retries = message.redeliveryCount + attempt;
+      const deadLetterTopic = policy.deadLetterTopic(message.topic);
+      const exhausted = policy.maxRetries !== null && retries >= policy.maxRetries;
+      if (deadLetterTopic !== null && (failure.permanent || exhausted)) {
+        this.#logFailure(message, failure, attempt, `dead-lettering to ${deadLetterTopic}`);
+        return this.#deadLetter(message, failure, deadLetterTopic, retries);
+      }
+      this.#metrics.retried();
+      if (!policy.retryInPlace) {
+        this.#logFailure(message, failure, attempt, `redelivery in ${policy.retryDelayMs} ms`);
+        input.negativeAcknowledge(message);
+        return Disposition.NegativelyAcknowledged;
+      }
+      const note = failure.permanent
+        ? `a permanent failure cannot be dead-lettered under ${policy.guarantees}; retrying in ${policy.retryDelayMs} ms`
+        : `retrying in place in ${policy.retryDelayMs} ms to keep order`;
+      this.#logFailure(message, failure, attempt, note);
+      if (!(await this.#pause(policy.retryDelayMs)) || this.#draining) {
+        return this.#abandon(message, 'shutdown came while it waited for a retry');
+      }
+    }
+  }
+
+  /** One run and its publishing; undefined when everything was receipted. */
+  async #attempt(message: Message, attempt: number): Promise<Failure | 'aborted' | undefined> {
+    const { executor, pool, clock, policy } = this.#o;
+    const invocation = invocationOf(message, attempt);
+    const signal = this.#abort.signal;
+    const result: InvocationResult = await pool.run(() => {
+      this.#metrics.invoked(clock.now());
+      return executor.run(invocation, signal);
+    });
+    if (result.aborted) return 'aborted';
+    if (result.outcome !== Outcome.Success) {
+      this.#metrics.userException();
+      return scriptFailure(result);
+    }
+    const sequence = this.#sequencer?.attempt(message);
+    try {
+      await this.#publisher.publish(plannedMessages(result, policy.outputTopic), message, sequence);
+    } catch (error) {
+      if (error instanceof RoutingError) {
+        this.#metrics.userException();
+        return routingFailure(result, error);
+      }
+      this.#metrics.systemException();
+      const topic = error instanceof PublishError ? error.topic : 'the output';
+      return publishFailure(result, topic, error);
+    }
+    sequence?.commit();
+    this.#metrics.processed(result.durationMs);
+    return undefined;
+  }
+
+  async #deadLetter(
+    message: Message,
+    failure: Failure,
+    topic: string,
+    retries: number,
+  ): Promise<Disposition> {
+    const { fqfn, instanceId, input, policy } = this.#o;
+    const letter = deadLetterMessage(message, failure, { fqfn, instanceId, redeliveryCount: retries });
+    for (;;) {
+      try {
+        await this.#publisher.deadLetter(topic, letter);
+        this.#metrics.deadLettered();
+        await input.acknowledge(message);
+        this.#o.logger.warn(
+          { ...this.#fields(message), deadLetterTopic: topic, failure: failure.code },
+          'dead-lettered',
+        );
+        return Disposition.DeadLettered;
+      } catch (error) {
+        this.#metrics.systemException();
+        this.#o.logger.error(
+          { ...this.#fields(message), deadLetterTopic: topic, err: error },
+          'dead-lettering failed',
+        );
+      }
+      if (!policy.retryInPlace) {
+        input.negativeAcknowledge(message);
+        return Disposition.NegativelyAcknowledged;
+      }
+      // In order: only the dead letter is retried, not the script.
+      if (!(await this.#pause(policy.retryDelayMs)) || this.#draining) {
+        return this.#abandon(message, 'shutdown came while it waited to be dead-lettered');
+      }
+    }
+  }
+
+  #abandon(message: Message, why: string): Disposition {
+    this.#o.logger.info(this.#fields(message), `left unacknowledged for redelivery: ${why}`);
+    return Disposition.Abandoned;
+  }
+
+  /** Waits `ms` unless aborted first; false when aborted. */
+  #pause(ms: number): Promise<boolean> {
+    const signal = this.#abort.signal;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        timer.cancel();
+        resolve(false);
+      };
+      const timer = this.#o.clock.setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #logFailure(message: Message, failure: Failure, attempt: number, next: string): void {
+    this.#o.logger.warn(
+      {
+        ...this.#fields(message),
+        attempt: attempt + 1,
+        redeliveryCount: message.redeliveryCount + attempt,
+        failure: failure.code,
+        exitCode: failure.exitCode,
+        signal: failure.signal,
+        stderrTail: failure.stderrTail,
+      },
+      `${failure.reason}; ${next}`,
+    );
+  }
+
+  #fields(message: Message): Record<string, unknown> {
+    return { messageId: message.messageId.toString(), topic: message.topic };
+  }
+}

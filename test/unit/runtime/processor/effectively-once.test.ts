@@ -1,0 +1,112 @@
+// Effectively-once: producer names per input partition, sequence ids from the input message id, and retries
+// that repeat the same ids so the broker's deduplication drops what was already persisted.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  Disposition,
+  effectivelyOnceProducerName,
+  OutputSequencer,
+  SequenceIdRangeError,
+  sequenceIdOf,
+} from '../../../../src/runtime/processor/index.ts';
+import { settle } from '../../../support/fake-clock.ts';
+import { failure, fakeMessage, outputFor } from './fakes.ts';
+import { harness } from './harness.ts';
+
+const EO = { PF_PROCESSING_GUARANTEES: 'EFFECTIVELY_ONCE' };
+
+describe('sequenceIdOf', () => {
+  it('packs ledger, entry and slot so that later messages get higher ids', () => {
+    assert.equal(sequenceIdOf(0n, 0n, 0), 0n);
+    assert.equal(sequenceIdOf(1n, 0n, 0), 1n << 31n);
+    assert.equal(sequenceIdOf(0n, 1n, 0), 1n << 11n);
+    assert.equal(sequenceIdOf(0n, 0n, 1), 1n);
+    const ordered = [
+      sequenceIdOf(5n, 9n, 0),
+      sequenceIdOf(5n, 9n, 2047),
+      sequenceIdOf(5n, 10n, 0),
+      sequenceIdOf(6n, 0n, 0),
+      sequenceIdOf((1n << 32n) - 1n, (1n << 20n) - 1n, 2047),
+    ];
+    for (let i = 1; i < ordered.length; i++) assert.ok(ordered[i]! > ordered[i - 1]!);
+    assert.ok(ordered.at(-1)! < 1n << 63n, 'stays positive as a Java long');
+  });
+
+  it('refuses ids beyond the layout', () => {
+    assert.throws(() => sequenceIdOf(1n << 32n, 0n, 0), SequenceIdRangeError);
+    assert.throws(() => sequenceIdOf(0n, 1n << 20n, 0), /entry id 1048576 needs more than 20 bits/);
+    assert.throws(() => sequenceIdOf(0n, 0n, 2048), SequenceIdRangeError);
+  });
+});
+
+describe('OutputSequencer', () => {
+  it('numbers the messages of one entry per destination, across batch members', () => {
+    const sequencer = new OutputSequencer();
+    const first = sequencer.attempt(fakeMessage({ ledgerId: 3n, entryId: 4n, batchIndex: 0 }));
+    assert.equal(first.next('out'), sequenceIdOf(3n, 4n, 0));
+    assert.equal(first.next('out'), sequenceIdOf(3n, 4n, 1));
+    assert.equal(first.next('side'), sequenceIdOf(3n, 4n, 0));
+    first.commit();
+    const second = sequencer.attempt(fakeMessage({ ledgerId: 3n, entryId: 4n, batchIndex: 1 }));
+    assert.equal(second.next('out'), sequenceIdOf(3n, 4n, 2));
+    const next = sequencer.attempt(fakeMessage({ ledgerId: 3n, entryId: 5n }));
+    assert.equal(next.next('out'), sequenceIdOf(3n, 5n, 0));
+  });
+
+  it('gives a retry the ids of the failed attempt', () => {
+    const sequencer = new OutputSequencer();
+    const message = fakeMessage({ ledgerId: 3n, entryId: 4n });
+    const a = sequencer.attempt(message);
+    const ids = [a.next('out'), a.next('out')];
+    const b = sequencer.attempt(message);
+    assert.deepEqual([b.next('out'), b.next('out')], ids);
+  });
+});
+
+describe('Processor, effectively-once', () => {
+  it('publishes through the producer of the input partition with derived sequence ids', async () => {
+    const h = harness(EO);
+    h.executor.behaviour = async (i) => ({
+      ...outputFor(i, 'out'),
+      extraMessages: [{ topic: 'side', payload: Buffer.from('s'), key: undefined, properties: {} }],
+    });
+    const message = fakeMessage({ topic: 'persistent://public/default/in-partition-1', ledgerId: 9n, entryId: 2n });
+    assert.equal(await h.processor.handle(message), Disposition.Acknowledged);
+    const name = effectivelyOnceProducerName('public/default/f', 'persistent://public/default/in-partition-1');
+    assert.deepEqual(
+      h.producers.sent.map((s) => [s.topic, s.producerName, s.message.sequenceId]),
+      [
+        ['persistent://public/default/out', name, sequenceIdOf(9n, 2n, 0)],
+        ['persistent://public/default/side', name, sequenceIdOf(9n, 2n, 0)],
+      ],
+    );
+  });
+
+  it('retries a failed publish in place with the same sequence ids, never dead-lettering', async () => {
+    const h = harness(EO);
+    h.producers.failTopics.add('persistent://public/default/out');
+    const message = fakeMessage({ ledgerId: 9n, entryId: 3n, redeliveryCount: 50 });
+    const handled = h.processor.handle(message);
+    await settle();
+    h.producers.failTopics.clear();
+    await h.clock.advanceAsync(5_000);
+    assert.equal(await handled, Disposition.Acknowledged);
+    assert.deepEqual(
+      h.producers.sent.map((s) => s.message.sequenceId),
+      [sequenceIdOf(9n, 3n, 0), sequenceIdOf(9n, 3n, 0)],
+    );
+    assert.equal(h.input.nacked.length, 0);
+  });
+
+  it('keeps retrying a permanent failure, which it may not dead-letter', async () => {
+    const h = harness(EO);
+    h.executor.behaviour = async () => failure({ outcome: 'permanent-failure', exitCode: 100 });
+    const handled = h.processor.handle(fakeMessage());
+    await settle();
+    await h.clock.advanceAsync(15_000);
+    assert.equal(h.executor.invocations.length, 4);
+    assert.ok(h.logger.lines.some((l) => /cannot be dead-lettered under EFFECTIVELY_ONCE/.test(l.message)));
+    h.processor.abort();
+    assert.equal(await handled, Disposition.Abandoned);
+  });
+});
