@@ -2,7 +2,7 @@
 # Runs a real Apache Pulsar 4.0 standalone broker (RocksDB metadata, one in-process bookie) for development and
 # integration tests, from the distribution Apache publishes on Maven Central, listening on 127.0.0.1 only.
 #
-#   scripts/pulsar-standalone.sh start|stop|restart|status|logs [-f]|wipe|kill9|resolve|env
+#   scripts/pulsar-standalone.sh start|stop|restart|status|logs [-f]|wipe|kill9|resolve|env|token SUBJECT [SECONDS]
 #
 # Settings (environment, default):
 #   PULSAR_BROKER_PORT 6650, PULSAR_HTTP_PORT 8080, PULSAR_BOOKIE_PORT 3181,
@@ -10,8 +10,14 @@
 #   PULSAR_DATA_DIR $PF_CACHE/pulsar-data, PULSAR_RUN_DIR $PF_CACHE/pulsar-run (config, pid, logs, tmp),
 #   PULSAR_MEM "-Xms256m -Xmx1g -XX:MaxDirectMemorySize=1g",
 #   PULSAR_START_TIMEOUT 180 (s), PULSAR_STOP_TIMEOUT 30 (s),
-#   PULSAR_MVN_OFFLINE 0|1 (1 runs Maven with -o), PULSAR_M2_REPO $PF_CACHE/m2 (Maven's local repository).
-# A second broker side by side needs its own ports and its own PULSAR_DATA_DIR and PULSAR_RUN_DIR.
+#   PULSAR_MVN_OFFLINE 0|1 (1 runs Maven with -o), PULSAR_M2_REPO $PF_CACHE/m2 (Maven's local repository),
+#   PULSAR_TLS 0|1: also listen with TLS on PULSAR_BROKER_TLS_PORT 6651 and PULSAR_HTTPS_PORT 8443, with a CA and
+#     certificate of our own (scripts/pulsar/security.sh),
+#   PULSAR_AUTH_TOKEN 0|1: require JWT tokens (HS256) and authorize by role; the superuser token and a test user's
+#     token are made in the run dir; `token` mints others; PULSAR_AUTH_REFRESH_SECONDS 60 is how often the
+#     broker challenges connections whose token has expired.
+# A second broker side by side needs its own ports and its own PULSAR_DATA_DIR and PULSAR_RUN_DIR; `env` prints
+# what a client needs (URLs, CA and token files).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -27,6 +33,11 @@ PULSAR_MEM=${PULSAR_MEM:--Xms256m -Xmx1g -XX:MaxDirectMemorySize=1g}
 PULSAR_START_TIMEOUT=${PULSAR_START_TIMEOUT:-180}
 PULSAR_STOP_TIMEOUT=${PULSAR_STOP_TIMEOUT:-30}
 PULSAR_MVN_OFFLINE=${PULSAR_MVN_OFFLINE:-0}
+PULSAR_TLS=${PULSAR_TLS:-0}
+PULSAR_BROKER_TLS_PORT=${PULSAR_BROKER_TLS_PORT:-6651}
+PULSAR_HTTPS_PORT=${PULSAR_HTTPS_PORT:-8443}
+PULSAR_AUTH_TOKEN=${PULSAR_AUTH_TOKEN:-0}
+PULSAR_AUTH_REFRESH_SECONDS=${PULSAR_AUTH_REFRESH_SECONDS:-60}
 
 SPEC_DIR=$PF_ROOT/scripts/pulsar
 PULSAR_VERSION=$(sed -n 's:.*<pulsar.version>\(.*\)</pulsar.version>.*:\1:p' "$SPEC_DIR/pom.xml")
@@ -35,7 +46,10 @@ PULSAR_HOME=$PF_CACHE/pulsar-$PULSAR_VERSION
 M2_REPO=${PULSAR_M2_REPO:-$PF_CACHE/m2}
 PID_FILE=$PULSAR_RUN_DIR/broker.pid
 LOG_DIR=$PULSAR_RUN_DIR/logs
-HEALTH_URL=http://127.0.0.1:$PULSAR_HTTP_PORT/admin/v2/namespaces/public/default
+HEALTH_PATH=/admin/v2/namespaces/public/default
+HEALTH_URL=http://127.0.0.1:$PULSAR_HTTP_PORT$HEALTH_PATH
+# shellcheck source-path=SCRIPTDIR source=pulsar/security.sh
+source "$SPEC_DIR/security.sh"
 
 # ---------------------------------------------------------------------------------------------------------------
 # Resolution, once: Maven fetches Apache's distribution tarball (pom.xml says why not the jar graph) into
@@ -92,16 +106,8 @@ cmd_resolve() {
 }
 
 # ---------------------------------------------------------------------------------------------------------------
-# Configuration: the one place that turns settings into the broker's files.
-# Later variants plug in here, each as its own section appended to the rendered file:
-#   PULSAR_TLS=1        -> openssl makes a CA + 127.0.0.1 cert into $PULSAR_RUN_DIR/tls; append
-#                          brokerServicePortTls, webServicePortTls, tlsCertificateFilePath, tlsKeyFilePath,
-#                          tlsTrustCertsFilePath (and health checks switch to https with --cacert).
-#   PULSAR_AUTH_TOKEN=1 -> a random HS256 secret in $PULSAR_RUN_DIR/auth/secret.key; append
-#                          authenticationEnabled, authenticationProviders=...AuthenticationProviderToken,
-#                          tokenSecretKey=file://..., authorizationEnabled, superUserRoles, and
-#                          brokerClientAuthenticationPlugin/-Parameters with a superuser token so the broker's
-#                          internal admin client (which creates public/default) can talk to itself.
+# Configuration: the one place that turns settings into the broker's files. Variants (TLS, token auth) append
+# their own sections to the overrides; scripts/pulsar/security.sh makes their material and lines.
 # ---------------------------------------------------------------------------------------------------------------
 render_config() {
   local conf=$PULSAR_RUN_DIR/standalone.conf overrides=$PULSAR_RUN_DIR/overrides.conf
@@ -112,7 +118,8 @@ render_config() {
       -e "s/@PULSAR_BOOKIE_HTTP_PORT@/$PULSAR_BOOKIE_HTTP_PORT/g" \
       -e "s/@PULSAR_BOOKIE_STATS_PORT@/$PULSAR_BOOKIE_STATS_PORT/g" \
       "$SPEC_DIR/standalone.conf" >"$overrides"
-  # Section 2 (TLS) and section 3 (token auth) append to $overrides here; see the comment above.
+  # Sections 2 (TLS) and 3 (token auth), when switched on.
+  security_overrides >>"$overrides"
   if grep -v '^#' "$overrides" | grep -q '@[A-Z_]*@'; then pf_die "unsubstituted placeholder in $overrides"; fi
   # Apache's standalone.conf without the keys we override, then the overrides: every key once.
   awk -F= 'NR == FNR { if ($0 !~ /^#/ && NF > 1) mine[$1] = 1; next } !($1 in mine)' \
@@ -172,8 +179,14 @@ our_pid() {  # prints the broker's pid when the pid file names a live broker of 
   echo "$pid"
 }
 
-is_healthy() {
-  [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$HEALTH_URL" 2>/dev/null)" = 200 ]
+is_healthy() {  # the plain admin API answers (as the superuser when auth is on), and so does the TLS one
+  local auth=()
+  mapfile -d '' auth < <(admin_auth_args)
+  [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${auth[@]}" "$HEALTH_URL" 2>/dev/null)" = 200 ] ||
+    return 1
+  [ "$PULSAR_TLS" = 1 ] || return 0
+  [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert "$TLS_DIR/ca.cert.pem" "${auth[@]}" \
+    "https://127.0.0.1:$PULSAR_HTTPS_PORT$HEALTH_PATH" 2>/dev/null)" = 200 ]
 }
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -225,7 +238,9 @@ cmd_start() {
   fi
   rm -f "$PID_FILE"
   local port
-  for port in "$PULSAR_BROKER_PORT" "$PULSAR_HTTP_PORT" "$PULSAR_BOOKIE_PORT"; do
+  local ports=("$PULSAR_BROKER_PORT" "$PULSAR_HTTP_PORT" "$PULSAR_BOOKIE_PORT")
+  [ "$PULSAR_TLS" = 1 ] && ports+=("$PULSAR_BROKER_TLS_PORT" "$PULSAR_HTTPS_PORT")
+  for port in "${ports[@]}"; do
     if port_taken "$port"; then pf_die "127.0.0.1:$port is already in use by another process"; fi
   done
   render_config
@@ -252,6 +267,7 @@ cmd_start() {
     1) fail_start "$pid" "the JVM exited" ;;
     2) fail_start "$pid" "not healthy after ${PULSAR_START_TIMEOUT}s" ;;
   esac
+  grant_test_user
   echo "started Pulsar $PULSAR_VERSION (pid $pid) in $((SECONDS - t0))s: pulsar://127.0.0.1:$PULSAR_BROKER_PORT" \
     "http://127.0.0.1:$PULSAR_HTTP_PORT"
 }
@@ -301,6 +317,13 @@ cmd_wipe() {
 cmd_env() {  # the variables integration tests read
   echo "PULSAR_SERVICE_URL=pulsar://127.0.0.1:$PULSAR_BROKER_PORT"
   echo "PULSAR_ADMIN_URL=http://127.0.0.1:$PULSAR_HTTP_PORT"
+  security_env
+}
+
+cmd_token() {  # SUBJECT [SECONDS]: a token signed with this broker's key (auth material made if missing)
+  [ -n "${1:-}" ] || pf_die "usage: $0 token SUBJECT [EXPIRES_IN_SECONDS]"
+  ensure_auth_material
+  mint_token "$1" "${2:-}"
 }
 
 # start, stop and friends hold a lock on the run dir, so two callers cannot launch two brokers over one data dir.
@@ -324,5 +347,7 @@ case ${1:-} in
   kill9) cmd_kill9 ;;
   resolve) cmd_resolve ;;
   env) cmd_env ;;
-  *) echo "usage: $0 start|stop|restart|status|logs [-f]|wipe|kill9|resolve|env" >&2; exit 2 ;;
+  token) cmd_token "${2:-}" "${3:-}" ;;
+  *) echo "usage: $0 start|stop|restart|status|logs [-f]|wipe|kill9|resolve|env|token SUBJECT [SECONDS]" >&2
+     exit 2 ;;
 esac

@@ -24,6 +24,10 @@ export const DEFAULTS = {
   killGraceMs: 5_000,
   /** Pulsar's Kubernetes runtime exposes function metrics on this port. */
   httpPort: 9094,
+  /** Probes come from the kubelet, so listen on every interface of the pod. */
+  httpHost: '0.0.0.0',
+  /** The cluster label of metrics; Pulsar standalone's cluster name. */
+  cluster: 'standalone',
   logLevel: LogLevel.Info,
   /** As long as a message may run, so that one started just before SIGTERM can finish. */
   drainTimeoutMs: 30_000,

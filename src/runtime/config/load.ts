@@ -55,6 +55,8 @@ export function loadConfig(env: Env, readFile: ReadFile, options: LoadConfigOpti
   );
   const userConfig = s.value('PF_USER_CONFIG', parseJsonObject, {});
   const httpPort = s.value('PF_HTTP_PORT', (t) => parseInteger(t, 0, 65535), DEFAULTS.httpPort);
+  const httpHost = s.text('PF_HTTP_HOST') ?? DEFAULTS.httpHost;
+  const cluster = s.text('PF_CLUSTER') ?? DEFAULTS.cluster;
   const logLevel = s.value('PF_LOG_LEVEL', (t) => parseEnum(t, LOG_LEVELS), DEFAULTS.logLevel);
   const drainTimeoutMs = s.value('PF_DRAIN_TIMEOUT_MS', (t) => parseInteger(t, 0), DEFAULTS.drainTimeoutMs);
   warnUnknownVariables(s, env);
@@ -98,6 +100,8 @@ export function loadConfig(env: Env, readFile: ReadFile, options: LoadConfigOpti
       pool: delivery.pool,
       userConfig,
       httpPort,
+      httpHost,
+      cluster,
       logLevel,
       drainTimeoutMs,
       functionConfigFile: fileName ?? null,

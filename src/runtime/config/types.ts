@@ -121,6 +121,10 @@ export interface FunctionRuntimeConfig {
   /** JSON object handed to the script. */
   readonly userConfig: Readonly<Record<string, unknown>>;
   readonly httpPort: number;
+  /** Address the HTTP endpoints listen on. */
+  readonly httpHost: string;
+  /** Pulsar cluster name, used as the `cluster` label of metrics. */
+  readonly cluster: string;
   readonly logLevel: LogLevel;
   /** How long shutdown waits for running scripts before killing them. */
   readonly drainTimeoutMs: number;

@@ -38,6 +38,8 @@ export const CONFIG_VARIABLES = [
   'PF_KILL_GRACE_MS',
   'PF_DRAIN_TIMEOUT_MS',
   'PF_HTTP_PORT',
+  'PF_HTTP_HOST',
+  'PF_CLUSTER',
   'PF_LOG_LEVEL',
 ] as const;
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];

@@ -51,6 +51,8 @@ export const MAX_ARG_STRLEN = 128 * 1024;
 /** Copied from the runtime's environment when set. */
 export const BASE_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ'] as const;
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** When the runtime has neither LANG nor LC_ALL: bash then counts and cases characters as UTF-8. */
+export const DEFAULT_LANG = 'C.UTF-8';
 
 export interface BaseEnvInput {
   readonly instance: FunctionInstance;
@@ -70,6 +72,7 @@ export function buildBaseEnv(input: BaseEnvInput): Record<string, string> {
     if (value !== undefined) env[name] = value;
   }
   env.PATH ??= DEFAULT_PATH;
+  if (env.LANG === undefined && env.LC_ALL === undefined) env.LANG = DEFAULT_LANG;
   for (const name of input.passEnv) {
     const value = parentEnv[name];
     if (value !== undefined) env[name] = value;

@@ -17,14 +17,18 @@ export interface DispatcherOptions {
   readonly maxHeld: number;
   /** Called with the number held whenever it changes (a gauge). */
   readonly onHeldChange?: (held: number) => void;
+  /** Called with the number of pool tasks running whenever it changes (a gauge). */
+  readonly onRunningChange?: (running: number) => void;
 }
 
 export class Dispatcher implements Pool {
   readonly #pool: PQueue;
   readonly #maxHeld: number;
   readonly #onHeldChange: ((held: number) => void) | undefined;
+  readonly #onRunningChange: ((running: number) => void) | undefined;
   readonly #chains = new Map<string, Promise<void>>();
   #held = 0;
+  #running = 0;
   #roomWaiters: (() => void)[] = [];
   #idleWaiters: (() => void)[] = [];
 
@@ -32,6 +36,7 @@ export class Dispatcher implements Pool {
     this.#pool = new PQueue({ concurrency: options.concurrency });
     this.#maxHeld = options.maxHeld;
     this.#onHeldChange = options.onHeldChange;
+    this.#onRunningChange = options.onRunningChange;
   }
 
   /** Messages submitted and not yet settled. */
@@ -39,13 +44,20 @@ export class Dispatcher implements Pool {
     return this.#held;
   }
 
-  /** Scripts running now. */
+  /** Pool tasks (scripts) running now. */
   get running(): number {
-    return this.#pool.pending;
+    return this.#running;
   }
 
   run<T>(task: () => Promise<T>): Promise<T> {
-    return this.#pool.add(task);
+    return this.#pool.add(async () => {
+      this.#onRunningChange?.(++this.#running);
+      try {
+        return await task();
+      } finally {
+        this.#onRunningChange?.(--this.#running);
+      }
+    });
   }
 
   /** Resolves once fewer than maxHeld messages are held. */

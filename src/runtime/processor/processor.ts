@@ -16,7 +16,7 @@ import type { Pool } from './dispatcher.ts';
 import { type Failure, publishFailure, routingFailure, scriptFailure } from './failure.ts';
 import { invocationOf } from './invocation.ts';
 import { noMetrics, type ProcessorMetrics } from './metrics.ts';
-import { plannedMessages, RoutingError } from './outgoing.ts';
+import { type PlannedMessage, plannedMessages, RoutingError } from './outgoing.ts';
 import type { DeliveryPolicy } from './policy.ts';
 import { PublishError, Publisher } from './publisher.ts';
 import { OutputSequencer } from './sequence.ts';
@@ -125,32 +125,42 @@ export class Processor {
 
   /** One run and its publishing; undefined when everything was receipted. */
   async #attempt(message: Message, attempt: number): Promise<Failure | 'aborted' | undefined> {
-    const { executor, pool, clock, policy } = this.#o;
+    const { executor, pool, policy } = this.#o;
+    const metrics = this.#metrics;
     const invocation = invocationOf(message, attempt);
     const signal = this.#abort.signal;
     const result: InvocationResult = await pool.run(() => {
-      this.#metrics.invoked(clock.now());
+      metrics.invoked();
       return executor.run(invocation, signal);
     });
     if (result.aborted) return 'aborted';
+    metrics.scriptRan(result.durationMs, result.timedOut);
     if (result.outcome !== Outcome.Success) {
-      this.#metrics.userException();
-      return scriptFailure(result);
+      const failure = scriptFailure(result);
+      metrics.userException(failure.reason, result.durationMs);
+      return failure;
     }
     const sequence = this.#sequencer?.attempt(message);
+    let planned: PlannedMessage[];
     try {
-      await this.#publisher.publish(plannedMessages(result, policy.outputTopic), message, sequence);
+      planned = plannedMessages(result, policy.outputTopic);
     } catch (error) {
-      if (error instanceof RoutingError) {
-        this.#metrics.userException();
-        return routingFailure(result, error);
-      }
-      this.#metrics.systemException();
+      if (!(error instanceof RoutingError)) throw error;
+      const failure = routingFailure(result, error);
+      metrics.userException(failure.reason, result.durationMs);
+      return failure;
+    }
+    try {
+      await this.#publisher.publish(planned, message, sequence);
+    } catch (error) {
       const topic = error instanceof PublishError ? error.topic : 'the output';
-      return publishFailure(result, topic, error);
+      const failure = publishFailure(result, topic, error);
+      metrics.systemException(failure.reason);
+      return failure;
     }
     sequence?.commit();
-    this.#metrics.processed(result.durationMs);
+    metrics.published(planned.length);
+    metrics.processed(result.durationMs);
     return undefined;
   }
 
@@ -166,6 +176,7 @@ export class Processor {
       try {
         await this.#publisher.deadLetter(topic, letter);
         this.#metrics.deadLettered();
+        this.#metrics.published(1);
         await input.acknowledge(message);
         this.#o.logger.warn(
           { ...this.#fields(message), deadLetterTopic: topic, failure: failure.code },
@@ -173,7 +184,7 @@ export class Processor {
         );
         return Disposition.DeadLettered;
       } catch (error) {
-        this.#metrics.systemException();
+        this.#metrics.systemException(`dead-lettering to ${topic} failed: ${errorText(error)}`);
         this.#o.logger.error(
           { ...this.#fields(message), deadLetterTopic: topic, err: error },
           'dead-lettering failed',
@@ -230,4 +241,8 @@ export class Processor {
   #fields(message: Message): Record<string, unknown> {
     return { messageId: message.messageId.toString(), topic: message.topic };
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -48,6 +48,8 @@ describe('loadConfig defaults', () => {
       pool: { concurrency: 1, maxPending: 2 },
       userConfig: {},
       httpPort: 9094,
+      httpHost: '0.0.0.0',
+      cluster: 'standalone',
       logLevel: 'info',
       drainTimeoutMs: 30000,
       functionConfigFile: null,

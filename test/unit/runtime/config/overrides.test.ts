@@ -41,6 +41,8 @@ describe('loadConfig overrides', () => {
       PF_KILL_GRACE_MS: '100',
       PF_DRAIN_TIMEOUT_MS: '9000',
       PF_HTTP_PORT: '8080',
+      PF_HTTP_HOST: '127.0.0.1',
+      PF_CLUSTER: 'east',
       PF_LOG_LEVEL: 'debug',
     };
     const expected: FunctionRuntimeConfig = {
@@ -85,6 +87,8 @@ describe('loadConfig overrides', () => {
       pool: { concurrency: 6, maxPending: 100 },
       userConfig: { greeting: 'hi', n: 2, nested: { ok: true } },
       httpPort: 8080,
+      httpHost: '127.0.0.1',
+      cluster: 'east',
       logLevel: 'debug',
       drainTimeoutMs: 9000,
       functionConfigFile: null,

@@ -159,7 +159,11 @@ describe('observability server', () => {
     health.markFailed('the client closed for good');
     const res = await get('/healthz');
     assert.equal(res.status, 503);
-    assert.deepEqual(await res.json(), { alive: false, reason: 'failed', detail: 'the client closed for good' });
+    assert.deepEqual(await res.json(), {
+      alive: false,
+      reason: 'failed',
+      detail: 'the client closed for good',
+    });
     assert.equal((await get('/readyz')).status, 503);
   });
 });
@@ -196,7 +200,11 @@ describe('observability server failures', () => {
     await first.close();
     await first.close();
     await assert.rejects(fetch(`${first.url}/healthz`));
-    const again = await startObservabilityServer({ provider: fakeProvider(), host: '127.0.0.1', port: first.port });
+    const again = await startObservabilityServer({
+      provider: fakeProvider(),
+      host: '127.0.0.1',
+      port: first.port,
+    });
     await again.close();
   });
 });

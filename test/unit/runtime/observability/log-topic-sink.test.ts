@@ -4,7 +4,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CompressionType } from '../../../../src/pulsar/index.ts';
-import { type DropReason, LogTopicSink, type LogTopicSinkOptions } from '../../../../src/runtime/logging/index.ts';
+import {
+  type DropReason,
+  LogTopicSink,
+  type LogTopicSinkOptions,
+} from '../../../../src/runtime/logging/index.ts';
 import { FakeClock, settle } from '../../../support/fake-clock.ts';
 import { FakeClient } from './support.ts';
 
@@ -54,7 +58,10 @@ describe('LogTopicSink', () => {
           text: 'started with concurrency 4',
           properties: { loglevel: 'INFO', instance: '3', fqn: 'public/default/reverse' },
         },
-        { text: 'dünn: ünïcode ✓', properties: { loglevel: 'WARN', instance: '3', fqn: 'public/default/reverse' } },
+        {
+          text: 'dünn: ünïcode ✓',
+          properties: { loglevel: 'WARN', instance: '3', fqn: 'public/default/reverse' },
+        },
       ],
     );
     assert.equal(producer.sent[0]!.key, undefined);

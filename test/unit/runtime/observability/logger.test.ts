@@ -3,7 +3,6 @@
 // script's stderr lines and pf_log messages forwarded with their message id.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Invocation } from '../../../../src/runtime/function-executor/index.ts';
 import {
   createInstanceLogging,
   type LogSink,
@@ -12,7 +11,7 @@ import {
   scriptLogForwarders,
   topicLevelOf,
 } from '../../../../src/runtime/logging/index.ts';
-import { MemoryDestination } from './support.ts';
+import { MemoryDestination, sampleInvocation } from './support.ts';
 
 class RecordingSink implements LogSink {
   readonly lines: [LogTopicLevel, string][] = [];
@@ -100,7 +99,6 @@ describe('createInstanceLogging', () => {
 describe('messageText', () => {
   it('finds the text of every pino call form', () => {
     assert.equal(messageText(['plain']), 'plain');
-    assert.equal(messageText(['100%', 'extra']), '100% extra');
     assert.equal(messageText(['no placeholders', 'extra']), 'no placeholders');
     assert.equal(messageText([{ a: 1 }, 'with fields']), 'with fields');
     assert.equal(messageText([{ a: 1 }, 'n=%d', 5]), 'n=5');
@@ -112,24 +110,20 @@ describe('messageText', () => {
   });
 
   it('maps pino levels to log4j names', () => {
-    assert.deepEqual(
-      [10, 20, 30, 40, 50, 60, 35].map(topicLevelOf),
-      ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL', 'INFO'],
-    );
+    assert.deepEqual([10, 20, 30, 40, 50, 60, 35].map(topicLevelOf), [
+      'TRACE',
+      'DEBUG',
+      'INFO',
+      'WARN',
+      'ERROR',
+      'FATAL',
+      'INFO',
+    ]);
   });
 });
 
 describe('scriptLogForwarders', () => {
-  const invocation: Invocation = {
-    payload: new Uint8Array(),
-    messageId: '7:42:-1:-1',
-    key: undefined,
-    topic: 'persistent://public/default/in',
-    publishTime: 0,
-    eventTime: undefined,
-    redeliveryCount: 0,
-    properties: {},
-  };
+  const invocation = sampleInvocation;
 
   it("forwards stderr lines (info by default) and pf_log messages at the script's level", () => {
     const { sink, logger, destination } = setup({ level: 'debug', topicLevel: 'debug' });

@@ -60,7 +60,9 @@ describe('FunctionMetrics', () => {
   it('labels every series with tenant, namespace (tenant/namespace), name, instance_id, cluster and fqfn', async () => {
     const metrics = metricsOn(new FakeClock());
     const exp = await scrape(metrics);
-    const ours = exp.samples.filter((s) => s.name.startsWith('pulsar_function_') || s.name.startsWith('pf_bash_'));
+    const ours = exp.samples.filter(
+      (s) => s.name.startsWith('pulsar_function_') || s.name.startsWith('pf_bash_'),
+    );
     assert.ok(ours.length > 20);
     for (const s of ours) {
       const { quantile: _q, le: _le, ...identityLabels } = s.labels;
@@ -132,7 +134,12 @@ describe('FunctionMetrics', () => {
     clock.advance(1);
     exp = await scrape(metrics);
     const M = PulsarFunctionMetric;
-    for (const name of [M.Received1min, M.ProcessedSuccessfully1min, M.UserExceptions1min, M.SystemExceptions1min]) {
+    for (const name of [
+      M.Received1min,
+      M.ProcessedSuccessfully1min,
+      M.UserExceptions1min,
+      M.SystemExceptions1min,
+    ]) {
       assert.equal(sampleValue(exp, name), 0, name);
     }
     assert.equal(sampleValue(exp, `${M.ProcessLatencyMs1min}_count`), 0);
@@ -202,7 +209,10 @@ describe('FunctionMetrics', () => {
     a.recordReceived();
     assert.equal(sampleValue(await scrape(a), PulsarFunctionMetric.ReceivedTotal), 1);
     const expB = await scrape(b);
-    assert.equal(sampleValue(expB, PulsarFunctionMetric.ReceivedTotal, { instance_id: '3', cluster: 'standalone' }), 0);
+    assert.equal(
+      sampleValue(expB, PulsarFunctionMetric.ReceivedTotal, { instance_id: '3', cluster: 'standalone' }),
+      0,
+    );
     a.close();
     b.close();
   });

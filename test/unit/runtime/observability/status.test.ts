@@ -91,7 +91,12 @@ describe('functionStats', () => {
         ...base,
         '1min': base,
         lastInvocation: 1_700_000_000_000,
-        instances: [{ instanceId: 1, metrics: { ...base, '1min': base, lastInvocation: 1_700_000_000_000, userMetrics: {} } }],
+        instances: [
+          {
+            instanceId: 1,
+            metrics: { ...base, '1min': base, lastInvocation: 1_700_000_000_000, userMetrics: {} },
+          },
+        ],
       }),
     );
 

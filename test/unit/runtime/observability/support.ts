@@ -2,6 +2,7 @@
 // test settles, and a destination that keeps pino's lines in memory.
 import { Writable } from 'node:stream';
 import type { MessageId, OutgoingMessage, Producer, ProducerOptions } from '../../../../src/pulsar/index.ts';
+import type { Invocation } from '../../../../src/runtime/function-executor/index.ts';
 
 export interface Sample {
   readonly name: string;
@@ -39,7 +40,11 @@ export function parseExposition(text: string): Exposition {
 }
 
 /** The one sample of `name` whose labels include `where`; fails when there is not exactly one. */
-export function sampleValue(exposition: Exposition, name: string, where: Record<string, string> = {}): number {
+export function sampleValue(
+  exposition: Exposition,
+  name: string,
+  where: Record<string, string> = {},
+): number {
   const found = exposition.samples.filter(
     (s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v),
   );
@@ -142,3 +147,15 @@ export class MemoryDestination extends Writable {
     callback();
   }
 }
+
+/** A message as the executor hands it to the script (for stderr and pf_log forwarding). */
+export const sampleInvocation: Invocation = {
+  payload: new Uint8Array(),
+  messageId: '7:42:-1:-1',
+  key: undefined,
+  topic: 'persistent://public/default/in',
+  publishTime: 0,
+  eventTime: undefined,
+  redeliveryCount: 0,
+  properties: {},
+};

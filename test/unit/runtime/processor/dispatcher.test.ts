@@ -78,7 +78,11 @@ describe('Dispatcher', () => {
     const d = new Dispatcher({ concurrency: 1, maxHeld: 10 });
     const errors: unknown[] = [];
     let second = false;
-    d.submit('k', async () => Promise.reject(new Error('bug')), (e) => errors.push(e));
+    d.submit(
+      'k',
+      async () => Promise.reject(new Error('bug')),
+      (e) => errors.push(e),
+    );
     d.submit(
       'k',
       async () => {

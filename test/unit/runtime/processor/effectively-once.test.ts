@@ -70,9 +70,16 @@ describe('Processor, effectively-once', () => {
       ...outputFor(i, 'out'),
       extraMessages: [{ topic: 'side', payload: Buffer.from('s'), key: undefined, properties: {} }],
     });
-    const message = fakeMessage({ topic: 'persistent://public/default/in-partition-1', ledgerId: 9n, entryId: 2n });
+    const message = fakeMessage({
+      topic: 'persistent://public/default/in-partition-1',
+      ledgerId: 9n,
+      entryId: 2n,
+    });
     assert.equal(await h.processor.handle(message), Disposition.Acknowledged);
-    const name = effectivelyOnceProducerName('public/default/f', 'persistent://public/default/in-partition-1');
+    const name = effectivelyOnceProducerName(
+      'public/default/f',
+      'persistent://public/default/in-partition-1',
+    );
     assert.deepEqual(
       h.producers.sent.map((s) => [s.topic, s.producerName, s.message.sequenceId]),
       [

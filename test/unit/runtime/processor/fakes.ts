@@ -1,11 +1,5 @@
 // Fakes of the client's public interfaces and of the executor, for the delivery path's unit tests.
-import type {
-  Logger,
-  Message,
-  MessageId,
-  OutgoingMessage,
-  Producer,
-} from '../../../../src/pulsar/index.ts';
+import type { Logger, Message, MessageId, OutgoingMessage, Producer } from '../../../../src/pulsar/index.ts';
 import type {
   FunctionExecutor,
   Invocation,

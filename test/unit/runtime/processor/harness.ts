@@ -6,8 +6,8 @@ import {
   loadConfig,
 } from '../../../../src/runtime/config/index.ts';
 import {
-  deliveryPolicyFor,
   Dispatcher,
+  deliveryPolicyFor,
   Processor,
   type ProcessorMetrics,
 } from '../../../../src/runtime/processor/index.ts';
@@ -27,30 +27,39 @@ export function configFrom(env: Record<string, string>): FunctionRuntimeConfig {
 export class RecordingMetrics implements ProcessorMetrics {
   readonly counts: Record<string, number> = {};
   readonly latencies: number[] = [];
-  #count(name: string): void {
-    this.counts[name] = (this.counts[name] ?? 0) + 1;
+  readonly reasons: string[] = [];
+  #count(name: string, by = 1): void {
+    this.counts[name] = (this.counts[name] ?? 0) + by;
   }
   received(): void {
     this.#count('received');
+  }
+  invoked(): void {
+    this.#count('invoked');
+  }
+  scriptRan(): void {
+    this.#count('scriptRan');
   }
   processed(durationMs: number): void {
     this.#count('processed');
     this.latencies.push(durationMs);
   }
-  userException(): void {
+  userException(reason: string): void {
     this.#count('userException');
+    this.reasons.push(reason);
   }
-  systemException(): void {
+  systemException(reason: string): void {
     this.#count('systemException');
+    this.reasons.push(reason);
+  }
+  published(count: number): void {
+    this.#count('published', count);
   }
   retried(): void {
     this.#count('retried');
   }
   deadLettered(): void {
     this.#count('deadLettered');
-  }
-  invoked(): void {
-    this.#count('invoked');
   }
 }
 
@@ -63,7 +72,10 @@ export function harness(env: Record<string, string> = {}) {
   const clock = new FakeClock();
   const logger = new MemoryLogger();
   const metrics = new RecordingMetrics();
-  const dispatcher = new Dispatcher({ concurrency: config.pool.concurrency, maxHeld: config.pool.maxPending });
+  const dispatcher = new Dispatcher({
+    concurrency: config.pool.concurrency,
+    maxHeld: config.pool.maxPending,
+  });
   const policy = deliveryPolicyFor(config);
   const processor = new Processor({
     executor,
@@ -77,5 +89,17 @@ export function harness(env: Record<string, string> = {}) {
     logger,
     metrics,
   });
-  return { config, journal, input, producers, executor, clock, logger, metrics, dispatcher, policy, processor };
+  return {
+    config,
+    journal,
+    input,
+    producers,
+    executor,
+    clock,
+    logger,
+    metrics,
+    dispatcher,
+    policy,
+    processor,
+  };
 }

@@ -1,0 +1,99 @@
+// The receive loop takes messages only while there is room, and none after stop().
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AlreadyClosedError, type Message, MessageRefusedError } from '../../../../src/pulsar/index.ts';
+import { Dispatcher, ReceiveLoop } from '../../../../src/runtime/processor/index.ts';
+import { settle } from '../../../support/fake-clock.ts';
+import { deferred, fakeMessage, MemoryLogger } from './fakes.ts';
+
+/** A consumer's receive(): counts calls, answers from what the test pushes. */
+class FakeSource {
+  receives = 0;
+  readonly #queue: Message[] = [];
+  readonly #waiting: { resolve(m: Message): void; reject(e: unknown): void }[] = [];
+  receive(): Promise<Message> {
+    this.receives++;
+    const queued = this.#queue.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+  }
+  push(message: Message): void {
+    const waiter = this.#waiting.shift();
+    if (waiter === undefined) this.#queue.push(message);
+    else waiter.resolve(message);
+  }
+  fail(error: unknown): void {
+    for (const waiter of this.#waiting.splice(0)) waiter.reject(error);
+  }
+}
+
+function setup(maxHeld: number) {
+  const source = new FakeSource();
+  const dispatcher = new Dispatcher({ concurrency: 1, maxHeld });
+  const gates = new Map<Message, ReturnType<typeof deferred<void>>>();
+  const handled: Message[] = [];
+  const fatal: unknown[] = [];
+  const loop = new ReceiveLoop({
+    source,
+    dispatcher,
+    handle: (message) => {
+      handled.push(message);
+      const gate = deferred<void>();
+      gates.set(message, gate);
+      return gate.promise;
+    },
+    ordering: 'none',
+    logger: new MemoryLogger(),
+    onFatal: (error) => fatal.push(error),
+  });
+  return { source, dispatcher, gates, handled, fatal, loop };
+}
+
+describe('ReceiveLoop', () => {
+  it('stops receiving while maxHeld messages are held, and goes on when one settles', async () => {
+    const s = setup(2);
+    for (let i = 0; i < 5; i++) s.source.push(fakeMessage());
+    s.loop.start();
+    await settle();
+    assert.equal(s.handled.length, 2);
+    assert.equal(s.source.receives, 2, 'no receive() while full: the consumer grants no new permits');
+    s.gates.get(s.handled[0]!)!.resolve();
+    await settle();
+    assert.equal(s.handled.length, 3);
+    assert.equal(s.source.receives, 3);
+    await s.loop.stop();
+  });
+
+  it('does not start a message that arrives after stop()', async () => {
+    const s = setup(4);
+    s.loop.start();
+    await settle();
+    assert.equal(s.source.receives, 1);
+    await s.loop.stop();
+    s.source.push(fakeMessage());
+    await settle();
+    assert.equal(s.handled.length, 0);
+  });
+
+  it('skips a refused message and reports a consumer failure as fatal', async () => {
+    const s = setup(4);
+    s.loop.start();
+    await settle();
+    s.source.fail(new MessageRefusedError('encrypted'));
+    await settle();
+    assert.equal(s.source.receives, 2);
+    s.source.fail(new AlreadyClosedError('consumer'));
+    await settle();
+    assert.equal(s.fatal.length, 1);
+  });
+
+  it('does not report the close that stop() causes', async () => {
+    const s = setup(4);
+    s.loop.start();
+    await settle();
+    await s.loop.stop();
+    s.source.fail(new AlreadyClosedError('consumer'));
+    await settle();
+    assert.equal(s.fatal.length, 0);
+  });
+});
