@@ -7,7 +7,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-mode=write
+mode='write'
 case "${1:-}" in
   '') ;;
   --check) mode=check ;;

@@ -9,7 +9,7 @@
 # Pure bash, no process started: about 7 µs per character, meant for text messages rather than megabytes.
 set -euo pipefail
 
-chunks=() part=
+chunks=() part=""
 # One character per read; reversed 64 characters at a time, so no string grows long (bash copies strings).
 while IFS= read -r -N 1 char; do
   part=$char$part

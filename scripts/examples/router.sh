@@ -5,6 +5,7 @@
 # Uses the helper library: the output keeps its payload on stdout and is routed over the control channel.
 set -euo pipefail
 # PF_LIB is set by pf-bash; the fallback lets the script be tried by hand from the source tree.
+# shellcheck source=scripts/lib/pf-function.sh
 source "${PF_LIB:-$(dirname "${BASH_SOURCE[0]}")/../lib/pf-function.sh}"
 
 item=$(cat) # the item name; trailing newlines dropped

@@ -65,7 +65,7 @@ pf_clear_output_properties() {
 pf_publish() {
   local usage='pf_publish TOPIC [--key KEY] [--property NAME VALUE]... [--data TEXT | --file PATH]'
   [[ $# -ge 1 && -n $1 ]] || { _pf_usage "$usage"; return 2; }
-  local topic=$1 from=stdin data= file=
+  local topic=$1 from=stdin data='' file=''
   local -a options=()
   shift
   while [[ $# -gt 0 ]]; do
@@ -165,7 +165,7 @@ _pf_json_unescape() {
 # _pf_record KIND FIELD...: write one record of text fields in a single write.
 _pf_record() {
   local LC_ALL=C # ${#field} counts bytes
-  local record= field
+  local record='' field
   for field in "$@"; do
     printf -v record '%s%d:%s,' "$record" "${#field}" "$field"
   done
@@ -179,7 +179,7 @@ _pf_record() {
 # _pf_record_with_file FILE FIELD... -- FIELD...: a record whose field between the two lists is FILE's bytes.
 _pf_record_with_file() {
   local LC_ALL=C
-  local file=$1 before= after= field size
+  local file=$1 before='' after='' field size
   shift
   while [[ $# -gt 0 && $1 != -- ]]; do
     printf -v before '%s%d:%s,' "$before" "${#1}" "$1"

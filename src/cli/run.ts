@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { formatProblems, loadConfig, readFileOrUndefined } from '../runtime/config/index.ts';
 import { Instance } from '../runtime/index.ts';
 
-export const RUN_USAGE = `usage: pf-bash run [--script FILE] [--config-file FILE] [--help]
+export const RUN_USAGE = `usage: pf-bash run [--script FILE] [--config-file FILE] [--http-host HOST] [--help]
 
 Runs FILE (a bash script) as one instance of a Pulsar Function: every message of the input topics goes to the
 script's stdin, its stdout to the output topic. Settings come from PF_* environment variables
@@ -13,6 +13,8 @@ script's stdin, its stdout to the output topic. Settings come from PF_* environm
 
   --script FILE        the bash script to run (PF_SCRIPT)
   --config-file FILE   a Pulsar FunctionConfig YAML file (PF_FUNCTION_CONFIG_FILE)
+  --http-host HOST     the address the HTTP port (PF_HTTP_PORT) listens on; default 0.0.0.0, which the
+                       kubelet's probes need; 127.0.0.1 keeps it local
   -h, --help           this help
 
 Exit codes: 0 after a clean shutdown (SIGTERM, SIGINT), 1 when the instance fails, 2 for bad configuration.
@@ -25,13 +27,14 @@ const FLAG_VARIABLES = { script: 'PF_SCRIPT', 'config-file': 'PF_FUNCTION_CONFIG
 const EXIT_GRACE_MS = 2_000;
 
 export async function runCommand(argv: readonly string[]): Promise<number> {
-  let values: { script?: string; 'config-file'?: string; help?: boolean };
+  let values: { script?: string; 'config-file'?: string; 'http-host'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
       options: {
         script: { type: 'string' },
         'config-file': { type: 'string' },
+        'http-host': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -57,7 +60,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   let instance: Instance;
   try {
-    instance = await Instance.start({ config: loaded.config, warnings: loaded.warnings });
+    const httpHost = values['http-host'];
+    instance = await Instance.start({
+      config: loaded.config,
+      warnings: loaded.warnings,
+      ...(httpHost === undefined ? {} : { httpHost }),
+    });
   } catch {
     return 1; // logged by the instance
   }

@@ -58,8 +58,13 @@ function megabytes(bytes: number): string {
 }
 
 /** Reads the facts the plan needs from disk and decides the build; fails before any engine call on bad input. */
-export async function planImage(options: FunctionImageOptions, root: string = PACKAGE_ROOT): Promise<ImageBuildPlan> {
-  const pkg = (await readJson(join(root, 'package.json'), 'the pf-bash package.json')) as { version?: unknown };
+export async function planImage(
+  options: FunctionImageOptions,
+  root: string = PACKAGE_ROOT,
+): Promise<ImageBuildPlan> {
+  const pkg = (await readJson(join(root, 'package.json'), 'the pf-bash package.json')) as {
+    version?: unknown;
+  };
   if (typeof pkg.version !== 'string') throw new Error(`${join(root, 'package.json')} has no version`);
   const lock = await readJson(
     join(root, 'package-lock.json'),
@@ -69,7 +74,9 @@ export async function planImage(options: FunctionImageOptions, root: string = PA
     throw new Error(`${join(root, RUNTIME_ENTRY)} is missing: build the runtime first (npm run build)`);
   });
   const script = await readFile(options.script).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`cannot read the script ${options.script} (${error.code ?? error.message})`, { cause: error });
+    throw new Error(`cannot read the script ${options.script} (${error.code ?? error.message})`, {
+      cause: error,
+    });
   });
   return imageBuildPlan(options, {
     runtimeVersion: pkg.version,
@@ -79,7 +86,10 @@ export async function planImage(options: FunctionImageOptions, root: string = PA
 }
 
 async function follow(response: NodeJS.ReadableStream, progress: BuildProgress): Promise<void> {
-  const lines = createInterface({ input: response as NodeJS.ReadableStream & AsyncIterable<unknown>, crlfDelay: Infinity });
+  const lines = createInterface({
+    input: response as NodeJS.ReadableStream & AsyncIterable<unknown>,
+    crlfDelay: Infinity,
+  });
   for await (const line of lines) {
     if (line.trim() === '') continue;
     let event: BuildEvent;
@@ -101,14 +111,22 @@ async function imageSize(docker: Docker, name: string): Promise<number> {
  * Builds the image for one script and tags it. Build output goes to `deps.output` as it comes; a failed step
  * rejects with an ImageBuildError that names the step and shows its output.
  */
-export async function buildFunctionImage(options: FunctionImageOptions, deps: BuildDependencies = {}): Promise<BuiltImage> {
+export async function buildFunctionImage(
+  options: FunctionImageOptions,
+  deps: BuildDependencies = {},
+): Promise<BuiltImage> {
   const started = performance.now();
   const root = deps.root ?? PACKAGE_ROOT;
   const docker = deps.docker ?? new Docker();
   const write = (text: string) => deps.output?.write(text);
   const plan = await planImage(options, root);
-  const context = await packContext(plan.context, { runtime: root, function: dirname(resolve(options.script)) });
-  write(`building ${plan.tag} from ${plan.baseImage}: ${context.files} files, ${megabytes(context.bytes)} of context\n`);
+  const context = await packContext(plan.context, {
+    runtime: root,
+    function: dirname(resolve(options.script)),
+  });
+  write(
+    `building ${plan.tag} from ${plan.baseImage}: ${context.files} files, ${megabytes(context.bytes)} of context\n`,
+  );
   const progress = new BuildProgress(write);
   const response = await docker.buildImage(context.stream, {
     t: plan.tag,
@@ -121,12 +139,24 @@ export async function buildFunctionImage(options: FunctionImageOptions, deps: Bu
   // A file that vanished while being packed explains a failed upload better than the engine's error does.
   await Promise.all([follow(response, progress), context.done]);
   const id = progress.result();
-  const [sizeBytes, baseSizeBytes] = await Promise.all([imageSize(docker, id), imageSize(docker, plan.baseImage)]);
+  const [sizeBytes, baseSizeBytes] = await Promise.all([
+    imageSize(docker, id),
+    imageSize(docker, plan.baseImage),
+  ]);
   const durationMs = performance.now() - started;
   const overBaseBytes = sizeBytes - baseSizeBytes;
   write(
     `built ${plan.tag} (${id.replace(/^sha256:/, '').slice(0, 12)}) in ${(durationMs / 1000).toFixed(1)} s: ` +
       `${megabytes(sizeBytes)}, ${megabytes(overBaseBytes)} over ${plan.baseImage}\n`,
   );
-  return { id, tag: plan.tag, baseImage: plan.baseImage, sizeBytes, baseSizeBytes, overBaseBytes, durationMs, plan };
+  return {
+    id,
+    tag: plan.tag,
+    baseImage: plan.baseImage,
+    sizeBytes,
+    baseSizeBytes,
+    overBaseBytes,
+    durationMs,
+    plan,
+  };
 }

@@ -14,7 +14,13 @@ export interface ContextRoots {
 }
 
 type ContextItem =
-  | { readonly kind: 'file'; readonly name: string; readonly source: string; readonly size: number; readonly mode: number }
+  | {
+      readonly kind: 'file';
+      readonly name: string;
+      readonly source: string;
+      readonly size: number;
+      readonly mode: number;
+    }
   | { readonly kind: 'directory'; readonly name: string }
   | { readonly kind: 'symlink'; readonly name: string; readonly linkname: string }
   | { readonly kind: 'content'; readonly name: string; readonly content: Buffer };
@@ -58,7 +64,12 @@ async function listEntry(entry: ContextEntry, roots: ContextRoots, items: Contex
   await listPath(source, entry.target, skip, items);
 }
 
-async function listPath(source: string, name: string, skip: ReadonlySet<string>, items: ContextItem[]): Promise<void> {
+async function listPath(
+  source: string,
+  name: string,
+  skip: ReadonlySet<string>,
+  items: ContextItem[],
+): Promise<void> {
   const stats = await lstat(source);
   if (stats.isSymbolicLink()) {
     items.push({ kind: 'symlink', name, linkname: await readlink(source) });
@@ -73,7 +84,9 @@ async function listPath(source: string, name: string, skip: ReadonlySet<string>,
       await listPath(join(source, child), `${name}/${child}`, skip, items);
     }
   } else {
-    throw new Error(`${source} is neither a file, a directory nor a symbolic link; it cannot go into an image`);
+    throw new Error(
+      `${source} is neither a file, a directory nor a symbolic link; it cannot go into an image`,
+    );
   }
 }
 
@@ -104,7 +117,10 @@ function write(tar: Pack, header: Headers, body?: Buffer): Promise<void> {
 }
 
 /** Lists every entry (throwing when one is missing), then returns the tar stream that packs them as it is read. */
-export async function packContext(entries: readonly ContextEntry[], roots: ContextRoots): Promise<PackedContext> {
+export async function packContext(
+  entries: readonly ContextEntry[],
+  roots: ContextRoots,
+): Promise<PackedContext> {
   const listed: ContextItem[] = [];
   for (const entry of entries) await listEntry(entry, roots, listed);
   const items = withParents(listed);
@@ -115,7 +131,13 @@ export async function packContext(entries: readonly ContextEntry[], roots: Conte
       if (item.kind === 'directory') {
         await write(tar, { ...owner, name: item.name, type: 'directory', mode: DIRECTORY_MODE });
       } else if (item.kind === 'symlink') {
-        await write(tar, { ...owner, name: item.name, type: 'symlink', linkname: item.linkname, mode: 0o777 });
+        await write(tar, {
+          ...owner,
+          name: item.name,
+          type: 'symlink',
+          linkname: item.linkname,
+          mode: 0o777,
+        });
       } else if (item.kind === 'content') {
         await write(tar, { ...owner, name: item.name, type: 'file', mode: 0o644 }, item.content);
       } else {
@@ -128,6 +150,9 @@ export async function packContext(entries: readonly ContextEntry[], roots: Conte
   })();
   done.catch((error: unknown) => tar.destroy(error instanceof Error ? error : new Error(String(error))));
   const files = items.filter((i) => i.kind === 'file' || i.kind === 'content');
-  const bytes = files.reduce((sum, i) => sum + (i.kind === 'file' ? i.size : i.kind === 'content' ? i.content.length : 0), 0);
+  const bytes = files.reduce(
+    (sum, i) => sum + (i.kind === 'file' ? i.size : i.kind === 'content' ? i.content.length : 0),
+    0,
+  );
   return { stream: tar, files: files.length, bytes, done };
 }

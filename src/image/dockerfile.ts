@@ -139,7 +139,10 @@ export function functionNameOf(scriptPath: string): string {
 
 /** A repository name Docker accepts, from a function name: lower-cased, other characters become `-`. */
 export function defaultTag(name: string, version: string): string {
-  const repository = name.toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+/, '');
+  const repository = name
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]/g, '-')
+    .replace(/^[^a-z0-9]+/, '');
   const tag = version.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128);
   return `pf-bash/${repository || 'function'}:${tag}`;
 }
@@ -153,7 +156,8 @@ function extraFileProblem(file: string): string | undefined {
   if (file === '' || posix.isAbsolute(file) || file.includes('\\')) return 'expected a relative path';
   if (/\p{Cc}/u.test(file)) return 'control characters are not allowed';
   const normal = posix.normalize(file);
-  if (normal === '.' || normal === '..' || normal.startsWith('../')) return 'expected a path inside the script’s directory';
+  if (normal === '.' || normal === '..' || normal.startsWith('../'))
+    return 'expected a path inside the script’s directory';
   return undefined;
 }
 
@@ -161,11 +165,18 @@ function extraFileProblem(file: string): string | undefined {
 export function imageBuildPlan(options: FunctionImageOptions, inputs: ImageInputs): ImageBuildPlan {
   const problems: string[] = [];
   const scriptFile = posix.basename(options.script.replaceAll('\\', '/'));
-  if (!SCRIPT_FILE_NAME.test(scriptFile)) {
+  const scriptFileValid = SCRIPT_FILE_NAME.test(scriptFile);
+  if (!scriptFileValid) {
     problems.push(`script ${JSON.stringify(scriptFile)}: expected a file name of letters, digits and ._+-`);
   }
   const name = options.name ?? functionNameOf(scriptFile);
-  const identity = [['name', name], ['tenant', options.tenant], ['namespace', options.namespace]] as const;
+  // A name derived from a bad script name would only repeat that problem.
+  const checkedName = options.name !== undefined || scriptFileValid ? name : undefined;
+  const identity = [
+    ['name', checkedName],
+    ['tenant', options.tenant],
+    ['namespace', options.namespace],
+  ] as const;
   for (const [field, value] of identity) {
     if (value !== undefined && !ENTITY_NAME.test(value)) {
       problems.push(`${field}=${JSON.stringify(value)}: expected letters, digits and -_=:.`);

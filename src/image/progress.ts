@@ -27,7 +27,12 @@ export class ImageBuildError extends Error {
   /** The engine's own message. */
   readonly engineMessage: string;
 
-  constructor(step: string | undefined, stepOutput: string, engineMessage: string, options?: { cause?: unknown }) {
+  constructor(
+    step: string | undefined,
+    stepOutput: string,
+    engineMessage: string,
+    options?: { cause?: unknown },
+  ) {
     const where = step === undefined ? 'image build failed' : `image build failed at ${step}`;
     const output = stepOutput === '' ? '' : `\n${stepOutput.replace(/^/gm, '  | ')}`;
     super(`${where}${output}\n${engineMessage}`, options);
@@ -80,7 +85,11 @@ export class BuildProgress {
     this.#flushPartial();
     if (this.#error !== undefined) throw this.#error;
     if (this.#imageId === undefined) {
-      throw new ImageBuildError(this.#step, this.#stepLines.join('\n'), 'the engine ended the build without an image id');
+      throw new ImageBuildError(
+        this.#step,
+        this.#stepLines.join('\n'),
+        'the engine ended the build without an image id',
+      );
     }
     return this.#imageId;
   }

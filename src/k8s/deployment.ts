@@ -80,7 +80,10 @@ export interface ResolvedDeployment {
   readonly kubernetesNamespace: string | undefined;
   readonly env: Readonly<Record<string, string>>;
   readonly authTokenSecret: Required<SecretKeyRef> | undefined;
-  readonly resources: { readonly requests: Required<ResourceQuantities>; readonly limits: Required<ResourceQuantities> };
+  readonly resources: {
+    readonly requests: Required<ResourceQuantities>;
+    readonly limits: Required<ResourceQuantities>;
+  };
   readonly httpPort: number;
   readonly drainTimeoutMs: number;
   readonly killGraceMs: number;
@@ -153,18 +156,26 @@ function labelKeyProblem(key: string): string | undefined {
 }
 
 /** Fills in the defaults and checks every field; throws FunctionDeploymentError listing all problems. */
-export function resolveDeployment(deployment: FunctionDeployment, ownLabelKeys: readonly string[]): ResolvedDeployment {
+export function resolveDeployment(
+  deployment: FunctionDeployment,
+  ownLabelKeys: readonly string[],
+): ResolvedDeployment {
   const problems: string[] = [];
   const d = deployment;
   for (const field of ['tenant', 'namespace', 'name'] as const) {
-    if (!ENTITY_NAME.test(d[field])) problems.push(`${field}=${JSON.stringify(d[field])}: expected letters, digits and -_=:.`);
+    if (!ENTITY_NAME.test(d[field]))
+      problems.push(`${field}=${JSON.stringify(d[field])}: expected letters, digits and -_=:.`);
   }
-  if (!IMAGE_REF.test(d.image)) problems.push(`image=${JSON.stringify(d.image)}: expected an image reference`);
+  if (!IMAGE_REF.test(d.image))
+    problems.push(`image=${JSON.stringify(d.image)}: expected an image reference`);
   const parallelism = d.parallelism ?? DEPLOYMENT_DEFAULTS.parallelism;
   if (!Number.isSafeInteger(parallelism) || parallelism < 1) {
     problems.push(`parallelism=${parallelism}: expected a positive integer`);
   }
-  if (d.kubernetesNamespace !== undefined && (d.kubernetesNamespace.length > 63 || !DNS_1123_LABEL.test(d.kubernetesNamespace))) {
+  if (
+    d.kubernetesNamespace !== undefined &&
+    (d.kubernetesNamespace.length > 63 || !DNS_1123_LABEL.test(d.kubernetesNamespace))
+  ) {
     problems.push(`kubernetesNamespace=${JSON.stringify(d.kubernetesNamespace)}: expected a DNS label`);
   }
   const httpPort = d.httpPort ?? DEPLOYMENT_DEFAULTS.httpPort;
@@ -173,23 +184,38 @@ export function resolveDeployment(deployment: FunctionDeployment, ownLabelKeys: 
   }
   const drainTimeoutMs = d.drainTimeoutMs ?? DEPLOYMENT_DEFAULTS.drainTimeoutMs;
   const killGraceMs = d.killGraceMs ?? DEPLOYMENT_DEFAULTS.killGraceMs;
-  for (const [field, value] of [['drainTimeoutMs', drainTimeoutMs], ['killGraceMs', killGraceMs]] as const) {
-    if (!Number.isSafeInteger(value) || value < 0) problems.push(`${field}=${value}: expected a non-negative integer`);
+  for (const [field, value] of [
+    ['drainTimeoutMs', drainTimeoutMs],
+    ['killGraceMs', killGraceMs],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 0)
+      problems.push(`${field}=${value}: expected a non-negative integer`);
   }
   const env = d.env ?? {};
   for (const name of Object.keys(env)) {
-    if (!ENV_NAME.test(name)) problems.push(`env ${JSON.stringify(name)}: expected a variable name ([A-Za-z_][A-Za-z0-9_]*)`);
+    if (!ENV_NAME.test(name))
+      problems.push(`env ${JSON.stringify(name)}: expected a variable name ([A-Za-z_][A-Za-z0-9_]*)`);
     else if ((MANAGED_ENV as readonly string[]).includes(name)) {
       problems.push(`env ${name}: set by the manifest itself; use the deployment's own field instead`);
     }
   }
+  const httpHost = env.PF_HTTP_HOST?.trim();
+  if (httpHost !== undefined && /^(127\.|localhost$|::1$|\[::1\]$)/.test(httpHost)) {
+    problems.push(
+      `env PF_HTTP_HOST=${httpHost}: the kubelet probes the pod's address; listen on 0.0.0.0 or ::`,
+    );
+  }
   const secret = d.authTokenSecret;
   if (secret !== undefined) {
     if (secret.name.length > 253 || !DNS_1123_SUBDOMAIN.test(secret.name)) {
-      problems.push(`authTokenSecret.name=${JSON.stringify(secret.name)}: expected a Secret name (DNS subdomain)`);
+      problems.push(
+        `authTokenSecret.name=${JSON.stringify(secret.name)}: expected a Secret name (DNS subdomain)`,
+      );
     }
     if (secret.key.length > 253 || !SECRET_KEY.test(secret.key)) {
-      problems.push(`authTokenSecret.key=${JSON.stringify(secret.key)}: expected a Secret key (alphanumerics and -._)`);
+      problems.push(
+        `authTokenSecret.key=${JSON.stringify(secret.key)}: expected a Secret key (alphanumerics and -._)`,
+      );
     }
   }
   const limits = {
@@ -209,7 +235,8 @@ export function resolveDeployment(deployment: FunctionDeployment, ownLabelKeys: 
     ['tmpSizeLimit', tmpSizeLimit],
   ] as const;
   for (const [field, value] of quantities) {
-    if (!QUANTITY.test(value)) problems.push(`${field}=${JSON.stringify(value)}: expected a Kubernetes quantity`);
+    if (!QUANTITY.test(value))
+      problems.push(`${field}=${JSON.stringify(value)}: expected a Kubernetes quantity`);
   }
   const labels = d.labels ?? {};
   for (const [key, value] of Object.entries(labels)) {
@@ -217,7 +244,9 @@ export function resolveDeployment(deployment: FunctionDeployment, ownLabelKeys: 
     if (keyProblem !== undefined) problems.push(`labels ${JSON.stringify(key)}: ${keyProblem}`);
     else if (ownLabelKeys.includes(key)) problems.push(`labels ${key}: set by pf-bash itself`);
     if (value.length > 63 || !LABEL_VALUE.test(value)) {
-      problems.push(`labels ${key}=${JSON.stringify(value)}: expected a label value (≤63, alphanumerics at both ends)`);
+      problems.push(
+        `labels ${key}=${JSON.stringify(value)}: expected a label value (≤63, alphanumerics at both ends)`,
+      );
     }
   }
   if (problems.length > 0) throw new FunctionDeploymentError(problems);
@@ -233,7 +262,11 @@ export function resolveDeployment(deployment: FunctionDeployment, ownLabelKeys: 
     authTokenSecret:
       secret === undefined
         ? undefined
-        : { name: secret.name, key: secret.key, delivery: secret.delivery ?? DEPLOYMENT_DEFAULTS.tokenDelivery },
+        : {
+            name: secret.name,
+            key: secret.key,
+            delivery: secret.delivery ?? DEPLOYMENT_DEFAULTS.tokenDelivery,
+          },
     resources: { requests, limits },
     httpPort,
     drainTimeoutMs,

@@ -2,14 +2,20 @@
 // a PodDisruptionBudget. Modelled on Pulsar's Kubernetes runtime (names, labels, replicas = parallelism, Parallel
 // pod management, instance id = pod ordinal) plus what it lacks: probes, a grace period longer than the drain,
 // a locked-down security context and the token from a Secret.
+
+import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
-import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
-import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
-import { type FunctionDeployment, type ResolvedDeployment, resolveDeployment, TokenDelivery } from './deployment.ts';
+import {
+  type FunctionDeployment,
+  type ResolvedDeployment,
+  resolveDeployment,
+  TokenDelivery,
+} from './deployment.ts';
 import { functionObjectName, labelValue } from './names.ts';
 
 /** The image's user (images/function/Dockerfile). */
@@ -125,7 +131,9 @@ export function functionManifests(deployment: FunctionDeployment): FunctionManif
 }
 
 /** The objects as a list, in the order to apply them. */
-export function manifestList(manifests: FunctionManifests): readonly [IService, IStatefulSet, IPodDisruptionBudget] {
+export function manifestList(
+  manifests: FunctionManifests,
+): readonly [IService, IStatefulSet, IPodDisruptionBudget] {
   return [manifests.service, manifests.statefulSet, manifests.podDisruptionBudget];
 }
 
@@ -173,10 +181,25 @@ function container(d: ResolvedDeployment, volumeMounts: IVolumeMount[]): IContai
     env: environment(d),
     ports: [{ name: HTTP_PORT_NAME, containerPort: d.httpPort, protocol: 'TCP' }],
     // /healthz answers as soon as the HTTP server is up; the startup probe gives a slow start a minute.
-    startupProbe: { httpGet: { path: '/healthz', port }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 30 },
-    livenessProbe: { httpGet: { path: '/healthz', port }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+    startupProbe: {
+      httpGet: { path: '/healthz', port },
+      periodSeconds: 2,
+      timeoutSeconds: 2,
+      failureThreshold: 30,
+    },
+    livenessProbe: {
+      httpGet: { path: '/healthz', port },
+      periodSeconds: 10,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+    },
     // /readyz: subscribed and not draining.
-    readinessProbe: { httpGet: { path: '/readyz', port }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 },
+    readinessProbe: {
+      httpGet: { path: '/readyz', port },
+      periodSeconds: 5,
+      timeoutSeconds: 3,
+      failureThreshold: 2,
+    },
     resources: { requests: { ...d.resources.requests }, limits: { ...d.resources.limits } },
     securityContext: {
       runAsNonRoot: true,

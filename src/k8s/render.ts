@@ -11,6 +11,8 @@ export function renderManifests(objects: readonly object[], options: RenderOptio
   const header = (options.header ?? []).map((line) => (line === '' ? '#\n' : `# ${line}\n`)).join('');
   // lineWidth 0: long values (images, topic lists) stay on one line, as people grep for them. No anchors and
   // aliases for objects used twice (labels): kubectl reads them, but people and other tools read manifests too.
-  const documents = objects.map((object) => stringify(object, { lineWidth: 0, aliasDuplicateObjects: false }));
+  const documents = objects.map((object) =>
+    stringify(object, { lineWidth: 0, aliasDuplicateObjects: false }),
+  );
   return `${header}${documents.map((doc) => `---\n${doc}`).join('')}`;
 }

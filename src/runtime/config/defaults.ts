@@ -5,6 +5,7 @@ import {
   InitialPosition,
   LogLevel,
   ProcessingGuarantees,
+  StreamCodec,
   SubscriptionType,
 } from './types.ts';
 
@@ -36,6 +37,12 @@ export const DEFAULTS = {
   trimTrailingNewline: true,
   payloadAsArgument: false,
   forwardSourceMessageProperty: true,
+  /** Text filters are the common case; binary payloads ask for length-prefixed explicitly. */
+  streamCodec: StreamCodec.Lines,
+  /** Enough to hide the round trip to a fast script; small enough that a restart retries few messages. */
+  streamPipeline: 16,
+  streamRestartBackoffMs: 100,
+  streamRestartBackoffMaxMs: 10_000,
 } as const;
 
 /** `/fn/reverse.sh` → `reverse`: the file name without its extension. */

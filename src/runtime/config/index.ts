@@ -30,6 +30,8 @@ export {
   ProcessingGuarantees,
   type ReadFile,
   type ScriptConfig,
+  StreamCodec,
+  type StreamConfig,
   SubscriptionType,
 } from './types.ts';
 export { CONFIG_VARIABLES, type ConfigVariable } from './variables.ts';

@@ -4,6 +4,7 @@ import { DEFAULTS } from './defaults.ts';
 import { type FunctionConfigFile, readFunctionConfigFile } from './function-config-file.ts';
 import { readBroker, readIdentity } from './read-connection.ts';
 import { readDelivery } from './read-delivery.ts';
+import { readStream } from './read-stream.ts';
 import { Settings } from './settings.ts';
 import { closestName } from './suggest.ts';
 import {
@@ -40,13 +41,14 @@ export function loadConfig(env: Env, readFile: ReadFile, options: LoadConfigOpti
   s.warnings.push(...(file?.warnings ?? []));
 
   const mode = s.value('PF_MODE', (t) => parseEnum(t, MODES), ExecutionMode.Exec);
+  const payloadAsArgument = s.value('PF_SCRIPT_ARGV_PAYLOAD', parseBoolean, DEFAULTS.payloadAsArgument);
+  const stream = readStream(s, mode, payloadAsArgument);
   const scriptPath = readScriptPath(s, readFile);
   const identity = readIdentity(s, scriptPath);
   const broker = readBroker(s, readFile);
-  const delivery = readDelivery(s, identity, options.cpuCount ?? 1);
+  const delivery = readDelivery(s, identity, options.cpuCount ?? 1, stream?.pipeline ?? 1);
   const timeoutMs = s.value('PF_TIMEOUT_MS', (t) => parseInteger(t, 0), DEFAULTS.timeoutMs);
   const killGraceMs = s.value('PF_KILL_GRACE_MS', (t) => parseInteger(t, 0), DEFAULTS.killGraceMs);
-  const payloadAsArgument = s.value('PF_SCRIPT_ARGV_PAYLOAD', parseBoolean, DEFAULTS.payloadAsArgument);
   const trimTrailingNewline = s.value('PF_TRIM_TRAILING_NEWLINE', parseBoolean, DEFAULTS.trimTrailingNewline);
   const forward = s.value(
     'PF_FORWARD_SOURCE_MESSAGE_PROPERTY',
@@ -64,6 +66,7 @@ export function loadConfig(env: Env, readFile: ReadFile, options: LoadConfigOpti
   if (
     s.problems.length > 0 ||
     mode === undefined ||
+    stream === undefined ||
     scriptPath === undefined ||
     identity === undefined ||
     broker === undefined ||
@@ -85,6 +88,7 @@ export function loadConfig(env: Env, readFile: ReadFile, options: LoadConfigOpti
     warnings: s.warnings,
     config: {
       mode,
+      stream,
       function: identity,
       broker,
       input: delivery.input,

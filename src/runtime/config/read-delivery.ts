@@ -61,6 +61,8 @@ export function readDelivery(
   s: Settings,
   identity: FunctionIdentity | undefined,
   cpuCount: number,
+  /** Messages one script runs at once: 1 in exec mode, the pipeline depth in stream mode. */
+  perScript: number,
 ): Delivery | undefined {
   const inputs = readInputs(s);
   const output = topic(s, 'PF_OUTPUT');
@@ -76,7 +78,7 @@ export function readDelivery(
   const ordering = readOrdering(s);
   const subscriptionType = readSubscriptionType(s, ordering);
   const retries = readRetries(s, ordering);
-  const pool = readPool(s, ordering, cpuCount);
+  const pool = readPool(s, ordering, cpuCount, perScript);
   const nackDelay = s.value(
     'PF_NEGATIVE_ACK_DELAY_MS',
     (t) => parseInteger(t, 0),
@@ -256,14 +258,26 @@ function readRetries(s: Settings, ordering: Ordering | undefined): number | null
   return null;
 }
 
-/** One script at a time when order matters; otherwise one per CPU. Twice that many messages held. */
-function readPool(s: Settings, ordering: Ordering | undefined, cpuCount: number): PoolConfig | undefined {
+/**
+ * One script at a time when order matters; otherwise one per CPU. Twice as many messages held as the scripts
+ * run at once (in stream mode each script process runs up to its pipeline depth).
+ */
+function readPool(
+  s: Settings,
+  ordering: Ordering | undefined,
+  cpuCount: number,
+  perScript: number,
+): PoolConfig | undefined {
   const ordered =
     ordering !== undefined &&
     (ordering.retainOrdering || ordering.guarantees === ProcessingGuarantees.EffectivelyOnce);
   const fallback = ordered ? 1 : Math.max(1, Math.floor(cpuCount));
   const concurrency = s.value('PF_CONCURRENCY', (t) => parseInteger(t, 1), fallback);
-  const maxPending = s.value('PF_MAX_PENDING', (t) => parseInteger(t, 1), 2 * (concurrency ?? fallback));
+  const maxPending = s.value(
+    'PF_MAX_PENDING',
+    (t) => parseInteger(t, 1),
+    2 * (concurrency ?? fallback) * perScript,
+  );
   if (concurrency === undefined || maxPending === undefined || ordering === undefined) return undefined;
   if (ordered && concurrency > 1) {
     const reason = ordering.retainOrdering

@@ -24,9 +24,16 @@ export const LogLevel = {
 } as const;
 export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
 
-/** How the script is run: `exec` forks it once per message (the only mode so far). */
-export const ExecutionMode = { Exec: 'exec' } as const;
+/**
+ * How the script is run: `exec` forks it once per message; `stream` starts it once per pool slot and exchanges
+ * framed messages with it over stdin/stdout for its whole life.
+ */
+export const ExecutionMode = { Exec: 'exec', Stream: 'stream' } as const;
 export type ExecutionMode = (typeof ExecutionMode)[keyof typeof ExecutionMode];
+
+/** Stream mode's framing on stdin/stdout (docs/script-contract.md, "Stream mode"). */
+export const StreamCodec = { Lines: 'lines', LengthPrefixed: 'length-prefixed' } as const;
+export type StreamCodec = (typeof StreamCodec)[keyof typeof StreamCodec];
 
 /** How the instance authenticates to the broker. A token file is re-read by the client on every connect. */
 export type BrokerAuth =
@@ -101,8 +108,18 @@ export interface ScriptConfig {
   readonly killGraceMs: number;
 }
 
+/** Stream mode's settings; present only when the mode is `stream`. */
+export interface StreamConfig {
+  readonly codec: StreamCodec;
+  /** Messages written to one script process before its replies come back. */
+  readonly pipeline: number;
+  /** Delay before restarting a script process that exited without answering; doubles up to the max. */
+  readonly restartBackoffMs: number;
+  readonly restartBackoffMaxMs: number;
+}
+
 export interface PoolConfig {
-  /** Scripts running at once. */
+  /** Scripts running at once (stream mode: script processes, each with up to `pipeline` messages). */
   readonly concurrency: number;
   /** Messages held by the instance, queued and running; bounds what the consumer asks the broker for. */
   readonly maxPending: number;
@@ -110,6 +127,8 @@ export interface PoolConfig {
 
 export interface FunctionRuntimeConfig {
   readonly mode: ExecutionMode;
+  /** null unless the mode is `stream`. */
+  readonly stream: StreamConfig | null;
   readonly function: FunctionIdentity;
   readonly broker: BrokerConfig;
   readonly input: InputConfig;

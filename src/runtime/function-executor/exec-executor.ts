@@ -2,7 +2,7 @@
 // goes to stdin, stdout becomes the output, fd 3 carries the helper library's records, stderr goes to the log.
 // The script leads its own process group, so a timeout, an abort or a broken limit kills everything it started.
 import { accessSync, constants, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -120,7 +120,7 @@ export class ExecExecutor implements FunctionExecutor {
       return await this.#spawn(invocation, args, prepared.env, signal, started);
     } finally {
       // The process group is dead by now (reaped on exit), so nothing writes here any more.
-      if (tmp !== undefined) await rm(tmp, { recursive: true, force: true }).catch(() => {});
+      if (tmp !== undefined) await removeDirectory(tmp);
     }
   }
 
@@ -326,6 +326,15 @@ function failed(
     failureCode,
     reason,
   };
+}
+
+/** One rmdir when the script left nothing behind (the usual case); a recursive removal otherwise. */
+async function removeDirectory(dir: string): Promise<void> {
+  try {
+    await rmdir(dir);
+  } catch {
+    await rm(dir, { recursive: true, force: true }).catch(() => {});
+  }
 }
 
 function message(error: unknown): string {

@@ -49,14 +49,17 @@ describe('functionManifests: objects and names', () => {
 
   it('writes the Kubernetes namespace into every object when given', () => {
     const { service, statefulSet, podDisruptionBudget } = build({ kubernetesNamespace: 'functions' });
-    for (const object of [service, statefulSet, podDisruptionBudget]) assert.equal(object.metadata?.namespace, 'functions');
+    for (const object of [service, statefulSet, podDisruptionBudget])
+      assert.equal(object.metadata?.namespace, 'functions');
   });
 
   it('makes the Service headless, with the HTTP port, reaching pods that are not ready', () => {
     const { service } = build({ httpPort: 8080 });
     assert.equal(service.spec?.clusterIP, 'None');
     assert.equal(service.spec?.publishNotReadyAddresses, true);
-    assert.deepEqual(service.spec?.ports, [{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
+    assert.deepEqual(service.spec?.ports, [
+      { name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' },
+    ]);
   });
 
   it('runs one pod per instance, started and stopped in parallel, updated one by one', () => {
@@ -100,12 +103,16 @@ describe('functionManifests: labels, selector and annotations', () => {
       namespace: 'default',
       name: 'my_fn',
     };
-    for (const object of [service, statefulSet, podDisruptionBudget, pod]) assert.deepEqual(object.metadata?.labels, expected);
+    for (const object of [service, statefulSet, podDisruptionBudget, pod])
+      assert.deepEqual(object.metadata?.labels, expected);
   });
 
   it('selects pods by the two labels that never change, in the Service, StatefulSet and PDB alike', () => {
     const { service, statefulSet, podDisruptionBudget, pod } = build();
-    const selector = { 'app.kubernetes.io/name': 'pf-bash', 'app.kubernetes.io/instance': 'pf-public-default-reverse' };
+    const selector = {
+      'app.kubernetes.io/name': 'pf-bash',
+      'app.kubernetes.io/instance': 'pf-public-default-reverse',
+    };
     assert.deepEqual(service.spec?.selector, selector);
     assert.deepEqual(statefulSet.spec?.selector.matchLabels, selector);
     assert.deepEqual(podDisruptionBudget.spec?.selector?.matchLabels, selector);
@@ -131,7 +138,9 @@ describe('functionManifests: the container', () => {
   it('passes identity, instance count, port and drain as environment, and the instance id via POD_NAME', () => {
     const { env } = build({ httpPort: 9200, drainTimeoutMs: 12_000, killGraceMs: 2_000 });
     assert.deepEqual(env.get('POD_NAME')?.valueFrom, { fieldRef: { fieldPath: 'metadata.name' } });
-    const values = Object.fromEntries([...env].filter(([, e]) => e.value !== undefined).map(([n, e]) => [n, e.value]));
+    const values = Object.fromEntries(
+      [...env].filter(([, e]) => e.value !== undefined).map(([n, e]) => [n, e.value]),
+    );
     assert.deepEqual(values, {
       PF_TENANT: 'public',
       PF_NAMESPACE: 'default',
@@ -157,7 +166,10 @@ describe('functionManifests: the container', () => {
     const { podSpec, container, env } = build();
     assert.deepEqual(
       podSpec.volumes?.find((v) => v.name === 'pulsar-token'),
-      { name: 'pulsar-token', secret: { secretName: 'pulsar-token', items: [{ key: 'token', path: 'token' }], defaultMode: 0o440 } },
+      {
+        name: 'pulsar-token',
+        secret: { secretName: 'pulsar-token', items: [{ key: 'token', path: 'token' }], defaultMode: 0o440 },
+      },
     );
     assert.deepEqual(
       container.volumeMounts?.find((m) => m.name === 'pulsar-token'),
@@ -173,14 +185,20 @@ describe('functionManifests: the container', () => {
       valueFrom: { secretKeyRef: { name: 's', key: 'k' } },
     });
     assert.equal(env.has('PF_AUTH_TOKEN_FILE'), false);
-    assert.equal(podSpec.volumes?.some((v) => v.secret !== undefined), false);
+    assert.equal(
+      podSpec.volumes?.some((v) => v.secret !== undefined),
+      false,
+    );
   });
 
   it('has no token setting without a Secret', () => {
     const { env, podSpec } = build({ authTokenSecret: undefined });
     assert.equal(env.has('PF_AUTH_TOKEN'), false);
     assert.equal(env.has('PF_AUTH_TOKEN_FILE'), false);
-    assert.deepEqual(podSpec.volumes?.map((v) => v.name), ['tmp']);
+    assert.deepEqual(
+      podSpec.volumes?.map((v) => v.name),
+      ['tmp'],
+    );
   });
 
   it('never writes a token inline, whatever the settings', () => {
@@ -203,11 +221,19 @@ describe('functionManifests: the container', () => {
   });
 
   it('keeps the grace period longer than the drain plus the kill grace', () => {
-    for (const [drainTimeoutMs, killGraceMs] of [[30_000, 5_000], [0, 0], [1, 1], [120_500, 10_000]] as const) {
+    for (const [drainTimeoutMs, killGraceMs] of [
+      [30_000, 5_000],
+      [0, 0],
+      [1, 1],
+      [120_500, 10_000],
+    ] as const) {
       const { podSpec } = build({ drainTimeoutMs, killGraceMs });
       const grace = podSpec.terminationGracePeriodSeconds!;
       assert.equal(grace, terminationGracePeriodSeconds(drainTimeoutMs, killGraceMs));
-      assert.ok(grace * 1000 > drainTimeoutMs + killGraceMs, `${grace}s for ${drainTimeoutMs}+${killGraceMs} ms`);
+      assert.ok(
+        grace * 1000 > drainTimeoutMs + killGraceMs,
+        `${grace}s for ${drainTimeoutMs}+${killGraceMs} ms`,
+      );
     }
     assert.equal(build().podSpec.terminationGracePeriodSeconds, 45);
   });
@@ -298,6 +324,13 @@ describe('functionManifests: bad deployments', () => {
         `env ${name}: set by the manifest itself; use the deployment's own field instead`,
       ]);
     }
+  });
+
+  it('refuses an HTTP host the kubelet cannot reach', () => {
+    assert.deepEqual(problemsOf({ ...BASE, env: { PF_HTTP_HOST: '127.0.0.1' } }), [
+      "env PF_HTTP_HOST=127.0.0.1: the kubelet probes the pod's address; listen on 0.0.0.0 or ::",
+    ]);
+    assert.equal(functionManifests({ ...BASE, env: { PF_HTTP_HOST: '::' } }).statefulSet.kind, 'StatefulSet');
   });
 
   it('refuses a variable name Kubernetes would not pass on', () => {

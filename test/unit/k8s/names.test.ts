@@ -41,14 +41,21 @@ describe('functionObjectName', () => {
   }
 
   it('keeps names that convert alike apart', () => {
-    assert.notEqual(functionObjectName('public', 'default', 'my_fn'), functionObjectName('public', 'default', 'my.fn'));
-    assert.notEqual(functionObjectName('public', 'default', 'MyFn'), functionObjectName('public', 'default', 'myfN'));
+    assert.notEqual(
+      functionObjectName('public', 'default', 'my_fn'),
+      functionObjectName('public', 'default', 'my.fn'),
+    );
+    assert.notEqual(
+      functionObjectName('public', 'default', 'MyFn'),
+      functionObjectName('public', 'default', 'myfN'),
+    );
   });
 
   it('stays a valid name of at most 52 characters for any allowed input', () => {
     const alphabet = 'aZ09-_=:.';
     for (let i = 0; i < 500; i++) {
-      const pick = (n: number) => Array.from({ length: n }, (_, j) => alphabet[(i * 7 + j * 13) % alphabet.length]).join('');
+      const pick = (n: number) =>
+        Array.from({ length: n }, (_, j) => alphabet[(i * 7 + j * 13) % alphabet.length]).join('');
       const got = functionObjectName(pick(1 + (i % 40)), pick(1 + (i % 23)), pick(1 + (i % 61)));
       assert.match(got, DNS_1035_LABEL);
       assert.ok(got.length <= MAX_OBJECT_NAME_LENGTH, got);

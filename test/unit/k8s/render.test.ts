@@ -2,7 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { EXAMPLE_DEPLOYMENTS, functionManifests, manifestList, renderManifests } from '../../../src/k8s/index.ts';
+import {
+  EXAMPLE_DEPLOYMENTS,
+  functionManifests,
+  manifestList,
+  renderManifests,
+} from '../../../src/k8s/index.ts';
 
 describe('renderManifests', () => {
   const objects = manifestList(functionManifests(EXAMPLE_DEPLOYMENTS[0]!));

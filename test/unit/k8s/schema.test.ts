@@ -15,7 +15,8 @@ const FULL: FunctionDeployment = {
   tenant: 'Acme_Corp',
   namespace: 'billing.prod',
   name: 'Reverse:v2',
-  image: 'registry.example.com/fn/reverse@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+  image:
+    'registry.example.com/fn/reverse@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
   imagePullPolicy: 'Always',
   parallelism: 7,
   kubernetesNamespace: 'functions',
@@ -35,8 +36,11 @@ function objectsOf(deployment: FunctionDeployment): object[] {
 }
 
 /** A deep copy of the example StatefulSet, to break. */
-function statefulSet(): Record<string, any> {
-  return structuredClone(functionManifests(EXAMPLE_DEPLOYMENTS[0]!).statefulSet) as Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: the tests break fields at any depth, on purpose
+type Breakable = Record<string, any>;
+
+function statefulSet(): Breakable {
+  return structuredClone(functionManifests(EXAMPLE_DEPLOYMENTS[0]!).statefulSet) as Breakable;
 }
 
 describe('manifests against the Kubernetes schema', () => {
@@ -51,7 +55,12 @@ describe('manifests against the Kubernetes schema', () => {
   });
 
   it('validates the token Secret that docs/operations.md creates', () => {
-    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pulsar-token' }, stringData: { token: 'x' } };
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'pulsar-token' },
+      stringData: { token: 'x' },
+    };
     assert.deepEqual(schemaProblems(secret), []);
   });
 });

@@ -66,18 +66,21 @@ function describe(error: AjvError): string {
 export function schemaProblems(object: unknown): SchemaProblem[] {
   const { apiVersion, kind } = (object ?? {}) as { apiVersion?: unknown; kind?: unknown };
   const validator = VALIDATORS[`${String(apiVersion)}/${String(kind)}`];
-  if (validator === undefined) return [{ path: '', problem: `no schema for ${String(apiVersion)} ${String(kind)}` }];
+  if (validator === undefined)
+    return [{ path: '', problem: `no schema for ${String(apiVersion)} ${String(kind)}` }];
   const read = new Set<string>();
   const problems: SchemaProblem[] = [];
   if (!validator(tracked(object, '', read))) {
-    for (const error of validator.errors ?? []) problems.push({ path: error.instancePath, problem: describe(error) });
+    for (const error of validator.errors ?? [])
+      problems.push({ path: error.instancePath, problem: describe(error) });
   }
   const paths: string[] = [];
   allPaths(object, '', paths);
   // An unknown field's children were never read either; report the field only.
   const unknown = paths.filter((path) => !read.has(path));
   for (const path of unknown) {
-    if (!unknown.some((other) => path.startsWith(`${other}/`))) problems.push({ path, problem: 'unknown field' });
+    if (!unknown.some((other) => path.startsWith(`${other}/`)))
+      problems.push({ path, problem: 'unknown field' });
   }
   return problems;
 }

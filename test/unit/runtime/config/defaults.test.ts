@@ -12,6 +12,7 @@ describe('loadConfig defaults', () => {
   it('fills every setting not given', () => {
     const expected: FunctionRuntimeConfig = {
       mode: 'exec',
+      stream: null,
       function: {
         tenant: 'public',
         namespace: 'default',

@@ -47,6 +47,7 @@ describe('loadConfig overrides', () => {
     };
     const expected: FunctionRuntimeConfig = {
       mode: 'exec',
+      stream: null,
       function: {
         tenant: 'acme',
         namespace: 'text',

@@ -17,7 +17,7 @@ function check(cases: readonly Case[]): void {
 
 describe('problems with single values', () => {
   check([
-    ['unknown mode', { ...BASE, PF_MODE: 'stream' }, 'PF_MODE=stream: expected exec'],
+    ['unknown mode', { ...BASE, PF_MODE: 'fork' }, 'PF_MODE=fork: expected exec or stream'],
     [
       'missing script',
       { PF_INPUTS: 'in' },

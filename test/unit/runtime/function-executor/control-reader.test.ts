@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ControlProtocolError, ControlRecordReader } from '../../../../src/runtime/function-executor/control-reader.ts';
+import {
+  ControlProtocolError,
+  ControlRecordReader,
+} from '../../../../src/runtime/function-executor/control-reader.ts';
 
 const bytes = (s: string) => Buffer.from(s, 'latin1');
-const strings = (records: Uint8Array[][]) => records.map((fields) => fields.map((f) => Buffer.from(f).toString('latin1')));
+const strings = (records: Uint8Array[][]) =>
+  records.map((fields) => fields.map((f) => Buffer.from(f).toString('latin1')));
 
 /** Feeds `input` split at every position given, collecting all records. */
 function readAll(input: Uint8Array, cuts: number[] = [], max = 1024): Uint8Array[][] {
@@ -19,8 +23,14 @@ function readAll(input: Uint8Array, cuts: number[] = [], max = 1024): Uint8Array
 }
 
 describe('ControlRecordReader', () => {
-  const stream = bytes('12:output-topic,2:t1,\n7:publish,2:t2,5:a\n\0,\xff,3:key,0:,\n20:output-no-properties,\n');
-  const expected = [['output-topic', 't1'], ['publish', 't2', 'a\n\0,\xff', 'key', ''], ['output-no-properties']];
+  const stream = bytes(
+    '12:output-topic,2:t1,\n7:publish,2:t2,5:a\n\0,\xff,3:key,0:,\n20:output-no-properties,\n',
+  );
+  const expected = [
+    ['output-topic', 't1'],
+    ['publish', 't2', 'a\n\0,\xff', 'key', ''],
+    ['output-no-properties'],
+  ];
 
   it('cuts records of netstring fields, any bytes inside a field', () => {
     assert.deepEqual(strings(readAll(stream)), expected);
@@ -51,11 +61,14 @@ describe('ControlRecordReader', () => {
   ];
   for (const [what, input, message] of malformed) {
     it(`refuses ${what}`, () => {
-      assert.throws(() => readAll(bytes(input)), (error: unknown) => {
-        assert.ok(error instanceof ControlProtocolError);
-        assert.match(error.message, message);
-        return true;
-      });
+      assert.throws(
+        () => readAll(bytes(input)),
+        (error: unknown) => {
+          assert.ok(error instanceof ControlProtocolError);
+          assert.match(error.message, message);
+          return true;
+        },
+      );
     });
   }
 

@@ -81,7 +81,11 @@ describe('ControlRecords', () => {
     ['text that is not UTF-8', ['output-key', Uint8Array.from([0xff])], /the key is not valid UTF-8/],
     ['publish without payload', ['publish', 't'], /'publish' takes a topic and a payload/],
     ['an unknown publish option', ['publish', 't', 'p', 'color', 'red'], /option 'color' is unknown/],
-    ['a publish option without value', ['publish', 't', 'p', 'key'], /option 'key' is unknown or lacks its value/],
+    [
+      'a publish option without value',
+      ['publish', 't', 'p', 'key'],
+      /option 'key' is unknown or lacks its value/,
+    ],
     ['an unknown log level', ['log', 'loud', 'x'], /unknown log level 'loud'/],
   ];
   for (const [what, fields, message] of invalid) {

@@ -66,7 +66,10 @@ describe('the script environment', () => {
     assert.equal(env[EnvVar.InstanceId], '1');
     assert.equal(env[EnvVar.NumInstances], '3');
     assert.deepEqual(JSON.parse(env[EnvVar.UserConfig]!), { greeting: 'hi', nested: { n: 1 } });
-    assert.equal(env[EnvVar.InputTopics], 'persistent://public/default/in-a,persistent://public/default/in-b');
+    assert.equal(
+      env[EnvVar.InputTopics],
+      'persistent://public/default/in-a,persistent://public/default/in-b',
+    );
     assert.equal(env[EnvVar.InputTopicsPattern], undefined);
     assert.equal(env[EnvVar.OutputTopic], 'persistent://public/default/out');
     assert.equal(env[EnvVar.ControlFd], '3');
@@ -75,7 +78,9 @@ describe('the script environment', () => {
   });
 
   it('leaves PF_OUTPUT_TOPIC unset without an output topic, and names a topics pattern', () => {
-    const env = base({ instance: { ...instance, outputTopic: null, inputTopics: [], topicsPattern: 'ns/in-.*' } });
+    const env = base({
+      instance: { ...instance, outputTopic: null, inputTopics: [], topicsPattern: 'ns/in-.*' },
+    });
     assert.equal(EnvVar.OutputTopic in env, false);
     assert.equal(env[EnvVar.InputTopics], '');
     assert.equal(env[EnvVar.InputTopicsPattern], 'ns/in-.*');
@@ -122,10 +127,20 @@ describe('the script environment', () => {
     assert.equal(nul.env[EnvVar.MessageProperties], '{"p":"a\\u0000b"}');
     const big = invocationEnv(base(), invocation({ properties: { p: 'x'.repeat(MAX_ARG_STRLEN) } }));
     assert.ok('problem' in big);
-    assert.match(big.problem, /PF_MESSAGE_PROPERTIES is \d+ bytes as an environment string, over Linux's limit/);
+    assert.match(
+      big.problem,
+      /PF_MESSAGE_PROPERTIES is \d+ bytes as an environment string, over Linux's limit/,
+    );
   });
 });
 
 function baseInput(): Parameters<typeof buildBaseEnv>[0] {
-  return { instance, parentEnv, passEnv: [], extraEnv: {}, helperLibraryPath: '/lib', permanentExitCode: 100 };
+  return {
+    instance,
+    parentEnv,
+    passEnv: [],
+    extraEnv: {},
+    helperLibraryPath: '/lib',
+    permanentExitCode: 100,
+  };
 }

@@ -9,8 +9,14 @@ const example = (name: string) => ({ file: path.join(examplesDir, name) });
 // The locale pf-bash gives scripts when the runtime sets none; fixed here so the runner's own does not matter.
 const parentEnv = { PATH: process.env.PATH, LANG: 'C.UTF-8' };
 
-async function outputOf(name: string, payload: string | Uint8Array, options = {}): Promise<string | undefined> {
-  const result = await executorFor(example(name), { parentEnv, ...options }).run(invocation({ payload: Buffer.from(payload) }));
+async function outputOf(
+  name: string,
+  payload: string | Uint8Array,
+  options = {},
+): Promise<string | undefined> {
+  const result = await executorFor(example(name), { parentEnv, ...options }).run(
+    invocation({ payload: Buffer.from(payload) }),
+  );
   assert.equal(result.outcome, 'success', result.reason);
   return text(result.output?.payload);
 }
@@ -32,16 +38,19 @@ describe('scripts/examples/reverse.sh (stdin)', () => {
   }
 
   it('reverses a text longer than its 64-character pieces', async () => {
-    const input = Array.from({ length: 500 }, (_, i) => String.fromCodePoint(0x41 + (i % 26), 0x3b1 + (i % 20))).join(
-      '',
-    );
+    const input = Array.from({ length: 500 }, (_, i) =>
+      String.fromCodePoint(0x41 + (i % 26), 0x3b1 + (i % 20)),
+    ).join('');
     assert.equal(await outputOf('reverse.sh', input), [...input].reverse().join(''));
   });
 });
 
 describe('scripts/examples/reverse-argv.sh (the interview convention: $1)', () => {
   it('reverses $1 with payloadAsArgument', async () => {
-    assert.equal(await outputOf('reverse-argv.sh', 'hello world', { payloadAsArgument: true }), 'dlrow olleh');
+    assert.equal(
+      await outputOf('reverse-argv.sh', 'hello world', { payloadAsArgument: true }),
+      'dlrow olleh',
+    );
     assert.equal(await outputOf('reverse-argv.sh', 'añb', { payloadAsArgument: true }), 'bña');
   });
 });
@@ -75,7 +84,10 @@ describe('scripts/examples/router.sh', () => {
 
   it('logs a warning and publishes nothing for anything else', async () => {
     const logs: Array<[ScriptLogLevel, string]> = [];
-    const executor = executorFor(example('router.sh'), { parentEnv, onLog: (level, message) => logs.push([level, message]) });
+    const executor = executorFor(example('router.sh'), {
+      parentEnv,
+      onLog: (level, message) => logs.push([level, message]),
+    });
     const result = await executor.run(invocation({ payload: Buffer.from('rock') }));
     assert.equal(result.outcome, 'success');
     assert.equal(result.output, undefined);

@@ -20,7 +20,9 @@ const allBytes = Uint8Array.from({ length: 256 }, (_, i) => i);
 
 describe('exec mode: payload on stdin, output on stdout', () => {
   it('passes every byte value 0–255 through cat unchanged', async () => {
-    const result = await executorFor('cat', { trimTrailingNewline: false }).run(invocation({ payload: allBytes }));
+    const result = await executorFor('cat', { trimTrailingNewline: false }).run(
+      invocation({ payload: allBytes }),
+    );
     assert.equal(result.outcome, 'success', result.reason);
     assert.deepEqual(Buffer.from(result.output!.payload), Buffer.from(allBytes));
   });
@@ -40,7 +42,9 @@ describe('exec mode: payload on stdin, output on stdout', () => {
   });
 
   it('gives an empty payload as empty stdin', async () => {
-    const result = await executorFor('printf "%s" "$(wc -c)"').run(invocation({ payload: new Uint8Array(0) }));
+    const result = await executorFor('printf "%s" "$(wc -c)"').run(
+      invocation({ payload: new Uint8Array(0) }),
+    );
     assert.equal(text(result.output?.payload), '0');
   });
 
@@ -52,7 +56,9 @@ describe('exec mode: payload on stdin, output on stdout', () => {
   });
 
   it('is not disturbed by a script that never reads stdin (EPIPE)', async () => {
-    const result = await executorFor('echo ignored-input').run(invocation({ payload: randomBytes(4 * 1024 * 1024) }));
+    const result = await executorFor('echo ignored-input').run(
+      invocation({ payload: randomBytes(4 * 1024 * 1024) }),
+    );
     assert.equal(result.outcome, 'success', result.reason);
     assert.equal(text(result.output?.payload), 'ignored-input');
   });
@@ -70,6 +76,7 @@ describe('exec mode: payload on stdin, output on stdout', () => {
   });
 
   it('runs the script with bash, not sh, in the script directory by default', async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash, not a template
     const file = script('printf "%s %s %s" "${BASH_VERSINFO[0]}" "$PWD" "$0"');
     const result = await executorFor({ file }).run(invocation());
     const [major, cwd, argv0] = text(result.output?.payload)!.split(' ');
@@ -92,20 +99,26 @@ describe('exec mode: payload on stdin, output on stdout', () => {
         executor.run(invocation({ payload: Buffer.from(`p${i}`), messageId: `id-${i}` })),
       ),
     );
-    results.forEach((result, i) => assert.equal(text(result.output?.payload), `p${i} id-${i}`));
+    assert.deepEqual(
+      results.map((result) => text(result.output?.payload)),
+      results.map((_, i) => `p${i} id-${i}`),
+    );
   });
 });
 
 describe('exec mode: the output message', () => {
   it('inherits the input key, properties and event time; the topic is the default', async () => {
     const result = await executorFor('cat').run(invocation());
-    assert.deepEqual({ ...result.output, payload: text(result.output?.payload) }, {
-      topic: undefined,
-      payload: 'hello',
-      key: 'key-1',
-      properties: { origin: 'test' },
-      eventTime: 1_699_999_999_000,
-    });
+    assert.deepEqual(
+      { ...result.output, payload: text(result.output?.payload) },
+      {
+        topic: undefined,
+        payload: 'hello',
+        key: 'key-1',
+        properties: { origin: 'test' },
+        eventTime: 1_699_999_999_000,
+      },
+    );
   });
 
   it('does not forward properties when forwardSourceMessageProperty is off', async () => {
@@ -120,6 +133,7 @@ describe('exec mode: environment and security', () => {
       'for v in PF_MESSAGE_ID PF_MESSAGE_KEY PF_MESSAGE_TOPIC PF_MESSAGE_PUBLISH_TIME PF_MESSAGE_EVENT_TIME \\',
       '  PF_MESSAGE_REDELIVERY_COUNT PF_MESSAGE_PROPERTIES PF_MESSAGE_SIZE PF_TENANT PF_NAMESPACE PF_NAME PF_FQFN \\',
       '  PF_INSTANCE_ID PF_NUM_INSTANCES PF_USER_CONFIG PF_INPUT_TOPICS PF_OUTPUT_TOPIC PF_CONTROL_FD PF_EXIT_PERMANENT; do',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: bash, not a template
       '  printf "%s=%s\\n" "$v" "${!v-<unset>}"',
       'done',
     ].join('\n');
@@ -154,6 +168,7 @@ describe('exec mode: environment and security', () => {
   });
 
   it('unsets PF_MESSAGE_KEY without a key, and gives a key with NUL as base64 only', async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash, not a template
     const body = 'printf "%s|%s" "${PF_MESSAGE_KEY-unset}" "${PF_MESSAGE_KEY_BASE64-unset}"';
     const executor = executorFor(body);
     assert.equal(text((await executor.run(invocation({ key: undefined }))).output?.payload), 'unset|unset');
@@ -233,13 +248,20 @@ describe('exec mode: payloadAsArgument ($1)', () => {
 
   it('takes a payload of the largest size an argument holds', async () => {
     const payload = Buffer.alloc(MAX_ARGUMENT_PAYLOAD_BYTES, 'a');
-    const result = await executorFor('printf %s "${#1}"', { payloadAsArgument: true }).run(invocation({ payload }));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash, not a template
+    const result = await executorFor('printf %s "${#1}"', { payloadAsArgument: true }).run(
+      invocation({ payload }),
+    );
     assert.equal(text(result.output?.payload), String(MAX_ARGUMENT_PAYLOAD_BYTES));
   });
 
   const refused: Array<[string, Uint8Array, RegExp]> = [
     ['a NUL byte', Buffer.from('a\0b'), /NUL byte/],
-    ['more bytes than an argument holds', Buffer.alloc(MAX_ARGUMENT_PAYLOAD_BYTES + 1, 'a'), /at most 131071/],
+    [
+      'more bytes than an argument holds',
+      Buffer.alloc(MAX_ARGUMENT_PAYLOAD_BYTES + 1, 'a'),
+      /at most 131071/,
+    ],
     ['invalid UTF-8', Uint8Array.from([0xff]), /not valid UTF-8/],
   ];
   for (const [what, payload, reason] of refused) {
@@ -254,9 +276,9 @@ describe('exec mode: payloadAsArgument ($1)', () => {
 
 describe('exec mode: exit codes and stderr', () => {
   it('exit 1 is a retriable failure carrying the stderr tail', async () => {
-    const result = await executorFor('echo "partial output"; echo "first" >&2; echo "it broke" >&2; exit 1').run(
-      invocation(),
-    );
+    const result = await executorFor(
+      'echo "partial output"; echo "first" >&2; echo "it broke" >&2; exit 1',
+    ).run(invocation());
     assert.equal(result.outcome, 'failure');
     assert.equal(result.failureCode, 'exit-code');
     assert.equal(result.exitCode, 1);
@@ -313,7 +335,9 @@ describe('exec mode: exit codes and stderr', () => {
 
 describe('exec mode: limits', () => {
   it('kills a script whose stdout goes over maxOutputBytes', async () => {
-    const result = await executorFor('yes', { maxOutputBytes: 1024 * 1024, timeoutMs: null }).run(invocation());
+    const result = await executorFor('yes', { maxOutputBytes: 1024 * 1024, timeoutMs: null }).run(
+      invocation(),
+    );
     assert.equal(result.outcome, 'failure');
     assert.equal(result.failureCode, 'output-too-large');
     assert.equal(result.timedOut, false);
@@ -331,7 +355,10 @@ describe('exec mode: limits', () => {
 describe('exec mode: timeout and abort kill the whole process group', () => {
   it('on timeout, kills the script and the child it started', async () => {
     const pidFile = path.join(scratchDir(), 'child.pid');
-    const executor = executorFor(`sleep 1000 & echo $! >${pidFile}; wait`, { timeoutMs: 300, killGraceMs: 5000 });
+    const executor = executorFor(`sleep 1000 & echo $! >${pidFile}; wait`, {
+      timeoutMs: 300,
+      killGraceMs: 5000,
+    });
     const result = await executor.run(invocation());
     assert.equal(result.outcome, 'failure');
     assert.equal(result.failureCode, 'timeout');

@@ -30,7 +30,9 @@ describe('helper library: routing the output', () => {
   });
 
   it('clears the inherited key and properties', async () => {
-    const body = withLib('pf_clear_output_key; pf_clear_output_properties; pf_set_output_property only one; cat');
+    const body = withLib(
+      'pf_clear_output_key; pf_clear_output_properties; pf_set_output_property only one; cat',
+    );
     const result = await executorFor(body).run(invocation());
     assert.equal(result.output?.key, undefined);
     assert.deepEqual(result.output?.properties, { only: 'one' });
@@ -121,9 +123,9 @@ describe('helper library: the control channel is checked', () => {
   });
 
   it('bounds the channel: a field over maxOutputBytes, and the total over maxControlBytes', async () => {
-    const field = await executorFor(withLib('head -c 2000 /dev/zero | pf_publish t'), { maxOutputBytes: 1000 }).run(
-      invocation(),
-    );
+    const field = await executorFor(withLib('head -c 2000 /dev/zero | pf_publish t'), {
+      maxOutputBytes: 1000,
+    }).run(invocation());
     assert.equal(field.failureCode, 'control-malformed');
     assert.match(field.reason!, /a field of 2000 bytes exceeds the limit of 1000/);
     const total = await executorFor(withLib('while :; do pf_publish t --data 0123456789; done'), {
@@ -168,7 +170,7 @@ describe('helper library: logging, failing, properties', () => {
     };
     const body = withLib(
       [
-        'for name in plain $\'we"ird\\\\name\' unicode \'sub$(x)\' empty; do',
+        "for name in plain $'we\"ird\\\\name' unicode 'sub$(x)' empty; do",
         '  pf_get_property "$name"; printf "\\036"',
         'done',
         'pf_get_property missing || printf "missing:%s" "$?"',
@@ -177,7 +179,10 @@ describe('helper library: logging, failing, properties', () => {
     const result = await executorFor(body).run(invocation({ properties }));
     assert.equal(result.outcome, 'success', result.reason);
     // Values are printed byte-exact (NUL included), each followed by a record separator (0x1e).
-    assert.deepEqual(text(result.output?.payload)!.split('\x1e'), [...Object.values(properties), 'missing:1']);
+    assert.deepEqual(text(result.output?.payload)!.split('\x1e'), [
+      ...Object.values(properties),
+      'missing:1',
+    ]);
   });
 });
 
@@ -185,7 +190,12 @@ describe('helper library: outside pf-bash', () => {
   it('says on stderr what it would do, so a script can be tried by hand', () => {
     const run = spawnSync(
       'bash',
-      ['-c', 'source "$1"; pf_set_output_topic t; pf_log warn hi; echo data | pf_publish t2; echo ok', 'x', HELPER_LIBRARY_PATH],
+      [
+        '-c',
+        'source "$1"; pf_set_output_topic t; pf_log warn hi; echo data | pf_publish t2; echo ok',
+        'x',
+        HELPER_LIBRARY_PATH,
+      ],
       { encoding: 'utf8', env: { PATH: process.env.PATH } },
     );
     assert.equal(run.status, 0);

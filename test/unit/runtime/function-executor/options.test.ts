@@ -42,7 +42,10 @@ describe('executor options', () => {
   });
 
   it('reads null (and 0) as no timeout', () => {
-    assert.equal(normalizeExecOptions({ scriptPath: 'f.sh', instance, timeoutMs: null }, defaults).timeoutMs, 0);
+    assert.equal(
+      normalizeExecOptions({ scriptPath: 'f.sh', instance, timeoutMs: null }, defaults).timeoutMs,
+      0,
+    );
     assert.equal(normalizeExecOptions({ scriptPath: 'f.sh', instance, timeoutMs: 0 }, defaults).timeoutMs, 0);
   });
 
@@ -77,7 +80,11 @@ describe('executor options', () => {
       /extraEnv: the value of OK must be a string without NUL bytes/,
       /`instance.instanceId` to be an integer from 0 to numInstances - 1, got `3`/,
     ];
-    for (const pattern of expected) assert.ok(problems.some((p) => pattern.test(p)), `${pattern}: ${problems.join('; ')}`);
+    for (const pattern of expected)
+      assert.ok(
+        problems.some((p) => pattern.test(p)),
+        `${pattern}: ${problems.join('; ')}`,
+      );
   });
 
   it('checks the script, the helper library and bash once, at creation', () => {
@@ -89,7 +96,9 @@ describe('executor options', () => {
         bashPath: 'no-such-bash',
       }),
     );
-    assert.ok(problems.some((p) => /^scriptPath: \/nonexistent\/script.sh cannot be read \(ENOENT\)/.test(p)));
+    assert.ok(
+      problems.some((p) => /^scriptPath: \/nonexistent\/script.sh cannot be read \(ENOENT\)/.test(p)),
+    );
     assert.ok(problems.some((p) => /^helperLibraryPath: /.test(p)));
     assert.ok(problems.some((p) => /^bashPath: `no-such-bash` is not an executable/.test(p)));
   });

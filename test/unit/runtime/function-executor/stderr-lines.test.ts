@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StderrLines, type StderrLinesOptions } from '../../../../src/runtime/function-executor/stderr-lines.ts';
+import {
+  StderrLines,
+  type StderrLinesOptions,
+} from '../../../../src/runtime/function-executor/stderr-lines.ts';
 
 function collect(options: Partial<StderrLinesOptions> = {}) {
   const lines: string[] = [];
