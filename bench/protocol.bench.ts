@@ -28,7 +28,9 @@ function rate(name: string, bytesPerOp: number, fn: () => void, minMs = 700): vo
   console.log(`${name.padEnd(44)} ${perSec.toFixed(0).padStart(9)} op/s ${mb.toFixed(0).padStart(6)} MB/s`);
 }
 
-const text = Buffer.from('{"user":"u-1234","event":"click","ts":1700000000000,"tags":["a","b","c"]}\n'.repeat(14));
+const text = Buffer.from(
+  '{"user":"u-1234","event":"click","ts":1700000000000,"tags":["a","b","c"]}\n'.repeat(14),
+);
 const payload1k = text.subarray(0, 1024);
 const metadata = create(MessageMetadataSchema, {
   producerName: 'standalone-0-12',
@@ -37,7 +39,10 @@ const metadata = create(MessageMetadataSchema, {
   properties: [{ key: 'pf-bash.function', value: 'word-count' }],
   partitionKey: 'user-42',
 });
-const entries = Array.from({ length: 100 }, (_, i) => ({ metadata: { sequenceId: BigInt(i) }, payload: payload1k }));
+const entries = Array.from({ length: 100 }, (_, i) => ({
+  metadata: { sequenceId: BigInt(i) },
+  payload: payload1k,
+}));
 const batch = encodeBatch(entries);
 const batchMeta = create(MessageMetadataSchema, { ...metadata, numMessagesInBatch: 100 });
 

@@ -6,8 +6,11 @@ export const DEFAULT_BASE_IMAGE = 'node:24-bookworm-slim';
 /** Where the Dockerfile template lives in the pf-bash package; in the context it is `Dockerfile`. */
 export const DOCKERFILE_TEMPLATE = 'images/function/Dockerfile';
 export const ENTRYPOINT_SCRIPT = 'images/function/entrypoint.sh';
-/** The runtime's bash helper library (PF_LIB); the runtime finds it at this path relative to its package root. */
-export const HELPER_LIBRARY = 'scripts/lib/pf-function.sh';
+/**
+ * The runtime's bash helper libraries (PF_LIB: pf-function.sh, and pf-stream.sh for stream mode); the runtime finds
+ * them at this path relative to its package root. The whole folder, as the npm package ships it.
+ */
+export const HELPER_LIBRARIES = 'scripts/lib';
 /** The runtime's entry point, which must have been built (npm run build) before an image can be. */
 export const RUNTIME_ENTRY = 'dist/cli/main.js';
 /** The function's files in the image; the Dockerfile's WORKDIR. */
@@ -156,14 +159,32 @@ function extraFileProblem(file: string): string | undefined {
   if (file === '' || posix.isAbsolute(file) || file.includes('\\')) return 'expected a relative path';
   if (/\p{Cc}/u.test(file)) return 'control characters are not allowed';
   const normal = posix.normalize(file);
-  if (normal === '.' || normal === '..' || normal.startsWith('../'))
+  if (normal === '.' || normal === '..' || normal.startsWith('../')) {
     return 'expected a path inside the script’s directory';
+  }
   return undefined;
 }
 
-/** The whole build, decided from the options and the inputs' facts; throws ImageOptionsError on bad options. */
-export function imageBuildPlan(options: FunctionImageOptions, inputs: ImageInputs): ImageBuildPlan {
-  const problems: string[] = [];
+/** The extra files, normalised; their problems go to `problems`. */
+function extraFiles(files: readonly string[], scriptFile: string, problems: string[]): string[] {
+  const seen = new Set([scriptFile]);
+  const extras: string[] = [];
+  for (const file of files) {
+    const problem = extraFileProblem(file);
+    const normal = posix.normalize(file).replace(/\/$/, '');
+    if (problem !== undefined) problems.push(`file ${JSON.stringify(file)}: ${problem}`);
+    else if (seen.has(normal))
+      problems.push(`file ${JSON.stringify(file)}: named twice (or it is the script)`);
+    else {
+      seen.add(normal);
+      extras.push(normal);
+    }
+  }
+  return extras;
+}
+
+/** The script's file name and the function's name, checked. */
+function identityOf(options: FunctionImageOptions, problems: string[]): { scriptFile: string; name: string } {
   const scriptFile = posix.basename(options.script.replaceAll('\\', '/'));
   const scriptFileValid = SCRIPT_FILE_NAME.test(scriptFile);
   if (!scriptFileValid) {
@@ -182,44 +203,18 @@ export function imageBuildPlan(options: FunctionImageOptions, inputs: ImageInput
       problems.push(`${field}=${JSON.stringify(value)}: expected letters, digits and -_=:.`);
     }
   }
-  if (!SHA256_HEX.test(inputs.scriptSha256)) problems.push('script checksum: expected 64 hex digits');
-  const seen = new Set([scriptFile]);
-  const extras: string[] = [];
-  for (const file of options.files ?? []) {
-    const problem = extraFileProblem(file);
-    if (problem !== undefined) {
-      problems.push(`file ${JSON.stringify(file)}: ${problem}`);
-      continue;
-    }
-    const normal = posix.normalize(file).replace(/\/$/, '');
-    if (seen.has(normal)) problems.push(`file ${JSON.stringify(file)}: named twice (or it is the script)`);
-    seen.add(normal);
-    extras.push(normal);
-  }
-  if (problems.length > 0) throw new ImageOptionsError(problems);
+  return { scriptFile, name };
+}
 
-  const version = options.version ?? inputs.runtimeVersion;
-  const baseImage = options.baseImage ?? DEFAULT_BASE_IMAGE;
-  const labels: Record<string, string> = {};
-  if (options.source !== undefined) labels[LABEL.source] = options.source;
-  if (options.revision !== undefined) labels[LABEL.revision] = options.revision;
-  if (options.created !== undefined) labels[LABEL.created] = options.created.toISOString();
-  Object.assign(labels, options.labels);
-
-  const runtimePackageJson = {
-    name: 'pf-bash',
-    version: inputs.runtimeVersion,
-    private: true,
-    // dist/ is ES modules.
-    type: 'module',
-  };
-  const context: ContextEntry[] = [
+function contextOf(scriptFile: string, extras: readonly string[], inputs: ImageInputs): ContextEntry[] {
+  // Written rather than copied: only what Node needs (dist/ is ES modules), so that editing scripts or
+  // devDependencies in the real package.json leaves this layer cached.
+  const packageJson = { name: 'pf-bash', version: inputs.runtimeVersion, private: true, type: 'module' };
+  return [
     { target: 'Dockerfile', from: 'runtime', path: DOCKERFILE_TEMPLATE },
-    // Written rather than copied: only what Node needs, so that editing scripts or devDependencies in the real
-    // package.json leaves this layer cached.
-    { target: 'runtime/package.json', content: `${JSON.stringify(runtimePackageJson, null, 2)}\n` },
+    { target: 'runtime/package.json', content: `${JSON.stringify(packageJson, null, 2)}\n` },
     { target: 'runtime/entrypoint.sh', from: 'runtime', path: ENTRYPOINT_SCRIPT },
-    { target: `runtime/${HELPER_LIBRARY}`, from: 'runtime', path: HELPER_LIBRARY },
+    { target: `runtime/${HELPER_LIBRARIES}`, from: 'runtime', path: HELPER_LIBRARIES },
     { target: 'runtime/dist', from: 'runtime', path: 'dist' },
     ...inputs.packages.map(
       (pkg): ContextEntry => ({
@@ -234,6 +229,23 @@ export function imageBuildPlan(options: FunctionImageOptions, inputs: ImageInput
     { target: `function/${scriptFile}`, from: 'function', path: scriptFile },
     ...extras.map((file): ContextEntry => ({ target: `function/${file}`, from: 'function', path: file })),
   ];
+}
+
+/** The whole build, decided from the options and the inputs' facts; throws ImageOptionsError on bad options. */
+export function imageBuildPlan(options: FunctionImageOptions, inputs: ImageInputs): ImageBuildPlan {
+  const problems: string[] = [];
+  const { scriptFile, name } = identityOf(options, problems);
+  if (!SHA256_HEX.test(inputs.scriptSha256)) problems.push('script checksum: expected 64 hex digits');
+  const extras = extraFiles(options.files ?? [], scriptFile, problems);
+  if (problems.length > 0) throw new ImageOptionsError(problems);
+
+  const version = options.version ?? inputs.runtimeVersion;
+  const baseImage = options.baseImage ?? DEFAULT_BASE_IMAGE;
+  const labels: Record<string, string> = {};
+  if (options.source !== undefined) labels[LABEL.source] = options.source;
+  if (options.revision !== undefined) labels[LABEL.revision] = options.revision;
+  if (options.created !== undefined) labels[LABEL.created] = options.created.toISOString();
+  Object.assign(labels, options.labels);
   return {
     tag: options.tag ?? defaultTag(name, version),
     baseImage,
@@ -248,7 +260,7 @@ export function imageBuildPlan(options: FunctionImageOptions, inputs: ImageInput
       SCRIPT_SHA256: inputs.scriptSha256,
     },
     labels,
-    context,
+    context: contextOf(scriptFile, extras, inputs),
     scriptInImage: `${FUNCTION_DIR}/${scriptFile}`,
   };
 }

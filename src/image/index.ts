@@ -17,7 +17,7 @@ export {
   FUNCTION_USER,
   type FunctionImageOptions,
   functionNameOf,
-  HELPER_LIBRARY,
+  HELPER_LIBRARIES,
   type ImageBuildPlan,
   type ImageInputs,
   ImageOptionsError,

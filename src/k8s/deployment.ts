@@ -155,47 +155,26 @@ function labelKeyProblem(key: string): string | undefined {
   return undefined;
 }
 
-/** Fills in the defaults and checks every field; throws FunctionDeploymentError listing all problems. */
-export function resolveDeployment(
-  deployment: FunctionDeployment,
-  ownLabelKeys: readonly string[],
-): ResolvedDeployment {
-  const problems: string[] = [];
-  const d = deployment;
+function checkIdentity(d: FunctionDeployment, problems: string[]): void {
   for (const field of ['tenant', 'namespace', 'name'] as const) {
-    if (!ENTITY_NAME.test(d[field]))
+    if (!ENTITY_NAME.test(d[field])) {
       problems.push(`${field}=${JSON.stringify(d[field])}: expected letters, digits and -_=:.`);
+    }
   }
-  if (!IMAGE_REF.test(d.image))
+  if (!IMAGE_REF.test(d.image)) {
     problems.push(`image=${JSON.stringify(d.image)}: expected an image reference`);
-  const parallelism = d.parallelism ?? DEPLOYMENT_DEFAULTS.parallelism;
-  if (!Number.isSafeInteger(parallelism) || parallelism < 1) {
-    problems.push(`parallelism=${parallelism}: expected a positive integer`);
   }
-  if (
-    d.kubernetesNamespace !== undefined &&
-    (d.kubernetesNamespace.length > 63 || !DNS_1123_LABEL.test(d.kubernetesNamespace))
-  ) {
-    problems.push(`kubernetesNamespace=${JSON.stringify(d.kubernetesNamespace)}: expected a DNS label`);
+  const ns = d.kubernetesNamespace;
+  if (ns !== undefined && (ns.length > 63 || !DNS_1123_LABEL.test(ns))) {
+    problems.push(`kubernetesNamespace=${JSON.stringify(ns)}: expected a DNS label`);
   }
-  const httpPort = d.httpPort ?? DEPLOYMENT_DEFAULTS.httpPort;
-  if (!Number.isSafeInteger(httpPort) || httpPort < 1 || httpPort > 65535) {
-    problems.push(`httpPort=${httpPort}: expected a port number 1-65535 (probes need a fixed port)`);
-  }
-  const drainTimeoutMs = d.drainTimeoutMs ?? DEPLOYMENT_DEFAULTS.drainTimeoutMs;
-  const killGraceMs = d.killGraceMs ?? DEPLOYMENT_DEFAULTS.killGraceMs;
-  for (const [field, value] of [
-    ['drainTimeoutMs', drainTimeoutMs],
-    ['killGraceMs', killGraceMs],
-  ] as const) {
-    if (!Number.isSafeInteger(value) || value < 0)
-      problems.push(`${field}=${value}: expected a non-negative integer`);
-  }
-  const env = d.env ?? {};
+}
+
+function checkEnv(env: Readonly<Record<string, string>>, problems: string[]): void {
   for (const name of Object.keys(env)) {
-    if (!ENV_NAME.test(name))
+    if (!ENV_NAME.test(name)) {
       problems.push(`env ${JSON.stringify(name)}: expected a variable name ([A-Za-z_][A-Za-z0-9_]*)`);
-    else if ((MANAGED_ENV as readonly string[]).includes(name)) {
+    } else if ((MANAGED_ENV as readonly string[]).includes(name)) {
       problems.push(`env ${name}: set by the manifest itself; use the deployment's own field instead`);
     }
   }
@@ -205,19 +184,76 @@ export function resolveDeployment(
       `env PF_HTTP_HOST=${httpHost}: the kubelet probes the pod's address; listen on 0.0.0.0 or ::`,
     );
   }
-  const secret = d.authTokenSecret;
-  if (secret !== undefined) {
-    if (secret.name.length > 253 || !DNS_1123_SUBDOMAIN.test(secret.name)) {
+}
+
+function checkSecret(secret: SecretKeyRef | undefined, problems: string[]): void {
+  if (secret === undefined) return;
+  if (secret.name.length > 253 || !DNS_1123_SUBDOMAIN.test(secret.name)) {
+    problems.push(
+      `authTokenSecret.name=${JSON.stringify(secret.name)}: expected a Secret name (DNS subdomain)`,
+    );
+  }
+  if (secret.key.length > 253 || !SECRET_KEY.test(secret.key)) {
+    problems.push(
+      `authTokenSecret.key=${JSON.stringify(secret.key)}: expected a Secret key (alphanumerics and -._)`,
+    );
+  }
+}
+
+function checkLabels(
+  labels: Readonly<Record<string, string>>,
+  ownKeys: readonly string[],
+  problems: string[],
+): void {
+  for (const [key, value] of Object.entries(labels)) {
+    const keyProblem = labelKeyProblem(key);
+    if (keyProblem !== undefined) problems.push(`labels ${JSON.stringify(key)}: ${keyProblem}`);
+    else if (ownKeys.includes(key)) problems.push(`labels ${key}: set by pf-bash itself`);
+    if (value.length > 63 || !LABEL_VALUE.test(value)) {
       problems.push(
-        `authTokenSecret.name=${JSON.stringify(secret.name)}: expected a Secret name (DNS subdomain)`,
-      );
-    }
-    if (secret.key.length > 253 || !SECRET_KEY.test(secret.key)) {
-      problems.push(
-        `authTokenSecret.key=${JSON.stringify(secret.key)}: expected a Secret key (alphanumerics and -._)`,
+        `labels ${key}=${JSON.stringify(value)}: expected a label value (≤63, alphanumerics at both ends)`,
       );
     }
   }
+}
+
+function checkInteger(
+  field: string,
+  value: number,
+  min: number,
+  max: number,
+  expected: string,
+  problems: string[],
+): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    problems.push(`${field}=${value}: expected ${expected}`);
+  }
+}
+
+/** Fills in the defaults and checks every field; throws FunctionDeploymentError listing all problems. */
+export function resolveDeployment(
+  deployment: FunctionDeployment,
+  ownLabelKeys: readonly string[],
+): ResolvedDeployment {
+  const d = deployment;
+  const problems: string[] = [];
+  checkIdentity(d, problems);
+  const parallelism = d.parallelism ?? DEPLOYMENT_DEFAULTS.parallelism;
+  checkInteger('parallelism', parallelism, 1, Number.MAX_SAFE_INTEGER, 'a positive integer', problems);
+  const httpPort = d.httpPort ?? DEPLOYMENT_DEFAULTS.httpPort;
+  const port = 'a port number 1-65535 (probes need a fixed port)';
+  checkInteger('httpPort', httpPort, 1, 65535, port, problems);
+  const drainTimeoutMs = d.drainTimeoutMs ?? DEPLOYMENT_DEFAULTS.drainTimeoutMs;
+  const killGraceMs = d.killGraceMs ?? DEPLOYMENT_DEFAULTS.killGraceMs;
+  for (const [field, value] of [
+    ['drainTimeoutMs', drainTimeoutMs],
+    ['killGraceMs', killGraceMs],
+  ] as const) {
+    checkInteger(field, value, 0, Number.MAX_SAFE_INTEGER, 'a non-negative integer', problems);
+  }
+  const env = d.env ?? {};
+  checkEnv(env, problems);
+  checkSecret(d.authTokenSecret, problems);
   const limits = {
     cpu: d.resources?.limits?.cpu ?? DEPLOYMENT_DEFAULTS.cpu,
     memory: d.resources?.limits?.memory ?? DEPLOYMENT_DEFAULTS.memory,
@@ -239,17 +275,9 @@ export function resolveDeployment(
       problems.push(`${field}=${JSON.stringify(value)}: expected a Kubernetes quantity`);
   }
   const labels = d.labels ?? {};
-  for (const [key, value] of Object.entries(labels)) {
-    const keyProblem = labelKeyProblem(key);
-    if (keyProblem !== undefined) problems.push(`labels ${JSON.stringify(key)}: ${keyProblem}`);
-    else if (ownLabelKeys.includes(key)) problems.push(`labels ${key}: set by pf-bash itself`);
-    if (value.length > 63 || !LABEL_VALUE.test(value)) {
-      problems.push(
-        `labels ${key}=${JSON.stringify(value)}: expected a label value (≤63, alphanumerics at both ends)`,
-      );
-    }
-  }
+  checkLabels(labels, ownLabelKeys, problems);
   if (problems.length > 0) throw new FunctionDeploymentError(problems);
+  const secret = d.authTokenSecret;
   return {
     tenant: d.tenant,
     namespace: d.namespace,

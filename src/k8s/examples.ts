@@ -22,7 +22,13 @@ function example(name: string, parallelism: number, env: Record<string, string>)
     image: `pf-bash/${name}:${EXAMPLE_IMAGE_TAG}`,
     parallelism,
     authTokenSecret: EXAMPLE_TOKEN_SECRET,
-    env: { PF_SERVICE_URL: EXAMPLE_SERVICE_URL, PF_LOG_TOPIC: topic(`${name}-log`), ...env },
+    env: {
+      PF_SERVICE_URL: EXAMPLE_SERVICE_URL,
+      PF_LOG_TOPIC: topic(`${name}-log`),
+      // The runtime's default is the CPUs Node sees, which in a pod are the node's, not the 1-CPU limit's.
+      PF_CONCURRENCY: '1',
+      ...env,
+    },
   };
 }
 

@@ -54,7 +54,7 @@ export function terminationGracePeriodSeconds(drainTimeoutMs: number, killGraceM
   return Math.ceil((drainTimeoutMs + killGraceMs) / 1000) + SHUTDOWN_MARGIN_SECONDS;
 }
 
-/** The objects for one function, in the order to apply them. Throws FunctionDeploymentError on bad input. */
+/** The objects for one function (manifestList orders them for applying). Throws FunctionDeploymentError. */
 export function functionManifests(deployment: FunctionDeployment): FunctionManifests {
   const d = resolveDeployment(deployment, OWN_LABEL_KEYS);
   const objectName = functionObjectName(d.tenant, d.namespace, d.name);

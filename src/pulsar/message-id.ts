@@ -38,7 +38,10 @@ export function compareMessageIds(a: MessageId, b: MessageId): number {
 export function parseMessageId(text: string): PulsarMessageId {
   const parts = text.split(':');
   if (parts.length !== 4 || !parts.every((p) => /^-?\d+$/.test(p))) {
-    throw new InvalidArgumentError('messageId', `expected ledger:entry:partition:batchIndex, got \`${text}\``);
+    throw new InvalidArgumentError(
+      'messageId',
+      `expected ledger:entry:partition:batchIndex, got \`${text}\``,
+    );
   }
   const [ledger, entry, partition, batchIndex] = parts as [string, string, string, string];
   return new PulsarMessageId(BigInt(ledger), BigInt(entry), Number(partition), Number(batchIndex));

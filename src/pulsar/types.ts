@@ -1,6 +1,6 @@
 // The client's public API: what the runtime (and any other user) sees. Shaped like Apache's clients so that
 // Apache's `pulsar-client` for Node could later sit behind the same interfaces.
-import type { Logger, Clock } from './util/index.ts';
+import type { Clock, Logger } from './util/index.ts';
 
 export const CompressionType = {
   None: 'NONE',

@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 function required(name: string): string {
   const value = process.env[name];
   if (value === undefined || value === '') {
-    throw new Error(`${name} is not set: run integration tests through scripts/test.sh (npm test), which starts the services`);
+    throw new Error(
+      `${name} is not set: run integration tests through scripts/test.sh (npm test), which starts the services`,
+    );
   }
   return value;
 }

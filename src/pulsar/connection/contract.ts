@@ -1,5 +1,7 @@
 // The internal contract between the connection layer and the producers/consumers built on it. Producers and
 // consumers only ever see these interfaces, so they are unit-tested against a fake connection without a socket.
+
+import type { Backoff } from '../backoff.ts';
 import type {
   BaseCommand,
   BrokerEntryMetadata,
@@ -13,7 +15,6 @@ import type {
   MessageMetadata,
 } from '../protocol/index.ts';
 import type { Clock, Logger } from '../util/index.ts';
-import type { Backoff } from '../backoff.ts';
 
 /** The payload part of an inbound MESSAGE frame, already cut and checksum-verified. */
 export interface InboundPayload {

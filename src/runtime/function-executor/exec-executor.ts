@@ -341,7 +341,7 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function readableFileProblem(file: string): string | undefined {
+export function readableFileProblem(file: string): string | undefined {
   try {
     if (!statSync(file).isFile()) return `${file} is not a file`;
     accessSync(file, constants.R_OK);
@@ -352,7 +352,7 @@ function readableFileProblem(file: string): string | undefined {
 }
 
 /** An absolute path as is; a bare name looked up on `searchPath` (as execvp would, but once). */
-function findExecutable(name: string, searchPath: string): string | undefined {
+export function findExecutable(name: string, searchPath: string): string | undefined {
   const candidates = name.includes('/')
     ? [path.resolve(name)]
     : searchPath

@@ -65,6 +65,10 @@ export const FailureCode = {
   MetadataNotPassable: 'metadata-not-passable',
   /** bash could not be started, or the runtime failed around it (e.g. no temporary directory). */
   SpawnFailed: 'spawn-failed',
+  /** Stream mode: the script answered this message with a failure (`fail` or `fail-permanent`). */
+  FailureReply: 'failure-reply',
+  /** Stream mode: the script's replies broke the framing; its process was restarted. */
+  StreamProtocol: 'stream-protocol',
 } as const;
 export type FailureCode = (typeof FailureCode)[keyof typeof FailureCode];
 
@@ -118,4 +122,11 @@ export interface InvocationResult {
  */
 export interface FunctionExecutor {
   run(invocation: Invocation, signal?: AbortSignal): Promise<InvocationResult>;
+  /**
+   * Optional, for executors that keep processes (stream mode): false while none is up to take messages, so
+   * the instance reports not ready. Absent: always ready.
+   */
+  readonly ready?: boolean;
+  /** Optional: finishes the work in flight, then stops what the executor keeps running. Idempotent. */
+  close?(): Promise<void>;
 }

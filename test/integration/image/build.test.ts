@@ -1,11 +1,11 @@
 // The image builder against the real Docker Engine: a tiny script built on the local base image (PF_BASE_IMAGE),
 // then run read-only with an overridden entrypoint to check its user, files, environment and labels; a cached
 // rebuild; and a failing step reported with its output. Running the function end to end is the runtime's test.
-// Needs scripts/docker-engine.sh ensure, scripts/base-image.sh and `npm run build` (dist/).
+// Needs scripts/docker-engine.sh ensure and scripts/base-image.sh; it compiles its own dist/ (scripts/build.sh).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -53,6 +53,21 @@ async function runInImage(image: string, script: string, options: string[] = [])
   );
 }
 
+/**
+ * A pf-bash package root whose dist/ is compiled afresh from src/ (so the test neither needs nor touches the
+ * checkout's dist/), with the checkout's other parts linked in.
+ */
+async function freshRoot(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'pf-root-'));
+  for (const part of ['package.json', 'package-lock.json', 'node_modules', 'images', 'scripts']) {
+    await symlink(join(ROOT, part), join(root, part));
+  }
+  await execFileAsync('bash', [join(ROOT, 'scripts/build.sh'), join(root, 'dist')], {
+    timeout: DOCKER_TIMEOUT_MS,
+  });
+  return root;
+}
+
 class Collect {
   text = '';
   write(chunk: string): void {
@@ -62,6 +77,7 @@ class Collect {
 
 describe('buildFunctionImage with the Docker Engine', () => {
   let dir: string;
+  let root: string;
   const tag = `pf-bash-test/reverse:${RUN_ID}`;
   const brokenBase = `pf-bash-test/broken-base:${RUN_ID}`;
   const output = new Collect();
@@ -69,6 +85,7 @@ describe('buildFunctionImage with the Docker Engine', () => {
   let image: string;
 
   before(async () => {
+    root = await freshRoot();
     dir = await mkdtemp(join(tmpdir(), 'pf-image-'));
     await writeFile(join(dir, 'reverse.sh'), SCRIPT);
     await writeFile(join(dir, 'words.txt'), 'apple\n');
@@ -81,7 +98,7 @@ describe('buildFunctionImage with the Docker Engine', () => {
         tag,
         source: 'https://example.com/functions',
       },
-      { output },
+      { output, root },
     );
     image = built.id;
   });
@@ -89,6 +106,7 @@ describe('buildFunctionImage with the Docker Engine', () => {
   after(async () => {
     await docker('image', 'rm', '--force', tag, brokenBase).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
   });
 
   it('streams the build and reports the image, its size and its size over the base', async () => {
@@ -159,18 +177,18 @@ describe('buildFunctionImage with the Docker Engine', () => {
     );
   });
 
-  it('holds Node 24, the built runtime, the helper library and only production dependencies', async () => {
+  it('holds Node 24, the built runtime, the helper libraries and only production dependencies', async () => {
     const script = [
       'node --version',
       'test -f /opt/pf-bash/dist/cli/main.js && echo dist',
-      'test -r /opt/pf-bash/scripts/lib/pf-function.sh && echo helper',
+      'test -r /opt/pf-bash/scripts/lib/pf-function.sh && test -r /opt/pf-bash/scripts/lib/pf-stream.sh && echo helpers',
       'test -x /opt/pf-bash/bin/entrypoint.sh && echo entrypoint',
       // Resolved from the runtime's package as dist/ resolves them.
       "cd /opt/pf-bash && node --input-type=module -e \"await import('yaml'); await import('pino'); console.log('deps')\"",
       'test ! -e /opt/pf-bash/node_modules/typescript && test ! -e /opt/pf-bash/node_modules/kubernetes-models && echo no-dev',
     ].join('\n');
     const out = await runInImage(image, script);
-    assert.match(out, /^v24\.\d+\.\d+\ndist\nhelper\nentrypoint\ndeps\nno-dev\n$/);
+    assert.match(out, /^v24\.\d+\.\d+\ndist\nhelpers\nentrypoint\ndeps\nno-dev\n$/);
   });
 
   it('starts the runtime CLI through its entrypoint, under tini or docker --init', async () => {
@@ -184,23 +202,33 @@ describe('buildFunctionImage with the Docker Engine', () => {
     const probe = join(dir, 'probe.js');
     await writeFile(
       probe,
-      "import { readFileSync } from 'node:fs';\n" +
-        "const comm = (pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();\n" +
-        "const parent = process.ppid === 0 ? 'none' : comm(process.ppid);\n" +
-        "console.log(`pid1=${comm(1)} parent=${parent} self=${process.pid === 1 ? 'pid1' : 'child'}`);\n",
+      [
+        "import { readFileSync } from 'node:fs';",
+        "const comm = (pid) => readFileSync('/proc/' + pid + '/comm', 'utf8').trim();",
+        "const parent = process.ppid === 0 ? 'none' : comm(process.ppid);",
+        "const self = process.pid === 1 ? 'pid1' : 'child';",
+        "console.log('pid1=' + comm(1) + ' parent=' + parent + ' self=' + self);",
+        '',
+      ].join('\n'),
     );
     const base = ['run', '--rm', '--network', 'host', '--read-only', '--tmpfs', '/tmp'];
     const mount = ['-v', `${probe}:/opt/pf-bash/dist/cli/main.js:ro`];
     assert.equal(await docker(...base, ...mount, image), 'pid1=tini parent=tini self=child\n');
-    assert.equal(await docker(...base, ...mount, '--init', image), 'pid1=docker-init parent=docker-init self=child\n');
+    assert.equal(
+      await docker(...base, ...mount, '--init', image),
+      'pid1=docker-init parent=docker-init self=child\n',
+    );
     // A base without tini (as the public node image): the runtime is PID 1, and the entrypoint says so.
     const noTini = ['-v', '/dev/null:/usr/bin/tini:ro'];
     const { stdout, stderr } = await execFileAsync('docker', [...base, ...mount, ...noTini, image], {
       timeout: DOCKER_TIMEOUT_MS,
     });
-    // (Node names its main thread MainThread.)
+    // PID 1 is the runtime itself (its /proc comm is that of Node's main thread, MainThread).
     assert.match(stdout, /^pid1=\S+ parent=none self=pid1\n$/);
-    assert.match(stderr, /running as PID 1 without an init: orphans of scripts will not be reaped \(docker run --init\)/);
+    assert.match(
+      stderr,
+      /running as PID 1 without an init: orphans of scripts will not be reaped \(docker run --init\)/,
+    );
   });
 
   it('rebuilds from the cache to the same image', async () => {
@@ -213,7 +241,7 @@ describe('buildFunctionImage with the Docker Engine', () => {
         tag,
         source: 'https://example.com/functions',
       },
-      { output: new Collect() },
+      { output: new Collect(), root },
     );
     assert.equal(again.id, built.id);
     console.log(`# cached rebuild in ${(again.durationMs / 1000).toFixed(1)} s`);
@@ -243,7 +271,7 @@ describe('buildFunctionImage with the Docker Engine', () => {
     await assert.rejects(
       buildFunctionImage(
         { script: join(dir, 'reverse.sh'), baseImage: brokenBase, tag: `${tag}-broken` },
-        { output: failed },
+        { output: failed, root },
       ),
       (error: unknown) => {
         assert.ok(error instanceof ImageBuildError);
@@ -259,7 +287,6 @@ describe('buildFunctionImage with the Docker Engine', () => {
 
 describe('productionPackages', () => {
   it('lists exactly what `npm ls --omit=dev` says is installed for production', async () => {
-    const { readFile } = await import('node:fs/promises');
     const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8'));
     const { stdout } = await execFileAsync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
       cwd: ROOT,

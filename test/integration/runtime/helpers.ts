@@ -53,8 +53,13 @@ async function peer(args: string[], input?: string): Promise<Record<string, unkn
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-/** Sends the messages in order (one send at a time, no batching). */
-export async function produce(topic: string, specs: readonly ProduceSpec[]): Promise<void> {
+export interface ProducedMessage {
+  readonly ledgerId: bigint;
+  readonly entryId: bigint;
+}
+
+/** Sends the messages in order (one send at a time, no batching); resolves with their ids. */
+export async function produce(topic: string, specs: readonly ProduceSpec[]): Promise<ProducedMessage[]> {
   const lines = specs.map((s) =>
     JSON.stringify({
       payload_b64: Buffer.from(s.payload).toString('base64'),
@@ -63,7 +68,13 @@ export async function produce(topic: string, specs: readonly ProduceSpec[]): Pro
       event_time: s.eventTime,
     }),
   );
-  await peer(['produce', '--service-url', testEnv.serviceUrl, '--topic', topic, '--json-in'], `${lines.join('\n')}\n`);
+  const produced = await peer(
+    ['produce', '--service-url', testEnv.serviceUrl, '--topic', topic, '--json-in'],
+    `${lines.join('\n')}\n`,
+  );
+  return produced
+    .filter((l) => 'ledger_id' in l)
+    .map((l) => ({ ledgerId: BigInt(l.ledger_id as number), entryId: BigInt(l.entry_id as number) }));
 }
 
 /** Many generated messages, fast: `message-<i>` payloads, batched. */

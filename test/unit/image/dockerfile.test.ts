@@ -202,7 +202,7 @@ describe('imageBuildPlan', () => {
           '{\n  "name": "pf-bash",\n  "version": "0.1.0",\n  "private": true,\n  "type": "module"\n}\n',
       },
       { target: 'runtime/entrypoint.sh', from: 'runtime', path: 'images/function/entrypoint.sh' },
-      { target: 'runtime/scripts/lib/pf-function.sh', from: 'runtime', path: 'scripts/lib/pf-function.sh' },
+      { target: 'runtime/scripts/lib', from: 'runtime', path: 'scripts/lib' },
       { target: 'runtime/dist', from: 'runtime', path: 'dist' },
       {
         target: 'runtime/node_modules/pino',

@@ -305,8 +305,8 @@ describe('functionManifests: bad deployments', () => {
     assert.deepEqual(problems, [
       'tenant="a/b": expected letters, digits and -_=:.',
       'image="has space": expected an image reference',
-      'parallelism=0: expected a positive integer',
       'kubernetesNamespace="Not_A_Label": expected a DNS label',
+      'parallelism=0: expected a positive integer',
       'httpPort=0: expected a port number 1-65535 (probes need a fixed port)',
       'drainTimeoutMs=-1: expected a non-negative integer',
       'authTokenSecret.name="Bad_Name": expected a Secret name (DNS subdomain)',
