@@ -128,16 +128,25 @@ export async function buildFunctionImage(
     `building ${plan.tag} from ${plan.baseImage}: ${context.files} files, ${megabytes(context.bytes)} of context\n`,
   );
   const progress = new BuildProgress(write);
-  const response = await docker.buildImage(context.stream, {
-    t: plan.tag,
-    buildargs: { ...plan.buildArgs },
-    labels: { ...plan.labels },
-    // Intermediate containers go, also when a step fails.
-    rm: true,
-    forcerm: true,
-  });
-  // A file that vanished while being packed explains a failed upload better than the engine's error does.
-  await Promise.all([follow(response, progress), context.done]);
+  const response = await docker
+    .buildImage(context.stream, {
+      t: plan.tag,
+      buildargs: { ...plan.buildArgs },
+      labels: { ...plan.labels },
+      // Intermediate containers go, also when a step fails.
+      rm: true,
+      forcerm: true,
+    })
+    .catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`the Docker engine did not take the build (${message}); is it running?`, {
+        cause: error,
+      });
+    });
+  const [followed, packed] = await Promise.allSettled([follow(response, progress), context.done]);
+  // A file that vanished while being packed explains a broken upload better than the engine's error does.
+  if (packed.status === 'rejected') throw packed.reason;
+  if (followed.status === 'rejected') throw followed.reason;
   const id = progress.result();
   const [sizeBytes, baseSizeBytes] = await Promise.all([
     imageSize(docker, id),

@@ -149,10 +149,13 @@ export async function packContext(
     tar.finalize();
   })();
   done.catch((error: unknown) => tar.destroy(error instanceof Error ? error : new Error(String(error))));
-  const files = items.filter((i) => i.kind === 'file' || i.kind === 'content');
-  const bytes = files.reduce(
-    (sum, i) => sum + (i.kind === 'file' ? i.size : i.kind === 'content' ? i.content.length : 0),
-    0,
-  );
-  return { stream: tar, files: files.length, bytes, done };
+  let files = 0;
+  let bytes = 0;
+  for (const item of items) {
+    if (item.kind === 'file') bytes += item.size;
+    else if (item.kind === 'content') bytes += item.content.length;
+    else continue;
+    files++;
+  }
+  return { stream: tar, files, bytes, done };
 }
