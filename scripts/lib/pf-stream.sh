@@ -36,7 +36,7 @@ if [[ -z ${_pf_stream_loaded:-} ]]; then
   # In the lines codec a frame starts with a NUL byte (a printf escape: a variable cannot hold the byte).
   _pf_nul_fmt=
   [[ $_pf_codec == lines ]] && _pf_nul_fmt='\0'
-  _pf_unread=0 # payload bytes of the current message not read yet (length-prefixed)
+  _pf_size=0 # the current message's payload size
   _pf_has_nul=0
   _pf_line=    # the current message (lines)
 fi
@@ -45,8 +45,9 @@ fi
 
 # pf_next: read the next message's header (length-prefixed) or line (lines). Status 1 at the end of input.
 # Length-prefixed: sets and exports PF_MESSAGE_ID, _KEY (unset when none, or when it holds a NUL byte), _TOPIC,
-# _PUBLISH_TIME, _EVENT_TIME (unset when none), _REDELIVERY_COUNT, _PROPERTIES (JSON) and _SIZE; a payload the
-# script left unread is skipped first. Lines: only PF_MESSAGE_SIZE (the codec carries no metadata).
+# _PUBLISH_TIME, _EVENT_TIME (unset when none), _REDELIVERY_COUNT, _PROPERTIES (JSON) and _SIZE. The payload
+# follows on stdin: read it exactly once, with pf_payload or pf_read_payload (`pf_payload >/dev/null` skips it),
+# before the next pf_next. Lines: only PF_MESSAGE_SIZE (the codec carries no metadata).
 pf_next() {
   local LC_ALL=C # sizes and offsets in bytes
   case $_pf_codec in
@@ -54,14 +55,10 @@ pf_next() {
       IFS= read -r _pf_line || return 1
       export PF_MESSAGE_SIZE=${#_pf_line} ;;
     length-prefixed)
-      if ((_pf_unread > 0)); then
-        head -c "$_pf_unread" >/dev/null || return 1
-        _pf_unread=0
-      fi
       local size id topic key publish event redeliveries nul properties
       IFS=' ' read -r size id topic key publish event redeliveries nul properties || return 1
       [[ $size =~ ^[0-9]+$ ]] || { echo "pf-bash: pf_next: not a message header: ${size:0:40}" >&2; return 2; }
-      _pf_unread=$size _pf_has_nul=$nul
+      _pf_size=$size _pf_has_nul=$nul
       export PF_MESSAGE_SIZE=$size PF_MESSAGE_PUBLISH_TIME=$publish PF_MESSAGE_REDELIVERY_COUNT=$redeliveries
       export PF_MESSAGE_PROPERTIES=$properties
       _pf_percent_decode PF_MESSAGE_ID "$id"
@@ -78,14 +75,12 @@ pf_next() {
   esac
 }
 
-# pf_payload: write the current message's payload to stdout (any bytes: NUL included). Once per message.
+# pf_payload: write the current message's payload to stdout (any bytes: NUL included). Once per message; it
+# changes no variable, so it may run in a pipeline (`pf_payload | tr a-z A-Z | pf_reply`).
 pf_payload() {
   case $_pf_codec in
     lines) printf '%s' "$_pf_line" ;;
-    length-prefixed)
-      local size=$_pf_unread
-      _pf_unread=0
-      ((size == 0)) || head -c "$size" ;;
+    length-prefixed) ((_pf_size == 0)) || head -c "$_pf_size" ;;
     *) _pf_not_stream pf_payload; return 2 ;;
   esac
 }
@@ -99,8 +94,7 @@ pf_read_payload() {
     length-prefixed)
       ((_pf_has_nul == 0)) || return 1
       # Locals carry the _pf_ prefix: VAR may be any name the caller chose.
-      local LC_ALL=C _pf_size=$_pf_unread _pf_data
-      _pf_unread=0
+      local LC_ALL=C _pf_data
       if ((_pf_size <= 65536)); then
         # No process started; bash reads a pipe a byte at a time, which beats a fork for small payloads.
         IFS= read -r -N "$_pf_size" "$1" || return 1
@@ -115,7 +109,8 @@ pf_read_payload() {
 # --- Replying ----------------------------------------------------------------------------------------------
 
 # pf_reply [--data TEXT | --file PATH]: answer the current message with an output: TEXT, the file's bytes, or
-# else this function's stdin (any bytes). An empty output means no output message, as in exec mode.
+# else this function's stdin (any bytes; one trailing newline removed unless PF_TRIM_TRAILING_NEWLINE=false, as
+# exec mode does with stdout). An empty output means no output message, as in exec mode.
 pf_reply() {
   local usage='pf_reply [--data TEXT | --file PATH]'
   [[ -n $_pf_codec ]] || { _pf_not_stream pf_reply; return 2; }
@@ -133,16 +128,7 @@ pf_reply() {
       _pf_reply_file ok "$2" ;;
     '')
       [[ $# -eq 0 ]] || { _pf_usage "$usage"; return 2; }
-      local tmp status
-      tmp=$(mktemp "${TMPDIR:-/tmp}/pf-reply.XXXXXX") || return 1
-      if cat >"$tmp"; then
-        _pf_reply_file ok "$tmp"
-        status=$?
-      else
-        status=1
-      fi
-      rm -f -- "$tmp"
-      return "$status" ;;
+      _pf_reply_stdin ;;
     *) _pf_usage "$usage"; return 2 ;;
   esac
 }
@@ -179,6 +165,31 @@ pf_reply_fail() {
 # Only %XX sequences exist once `\` is encoded, so printf %b sees nothing else to interpret.
 _pf_percent_decode() {
   printf -v "$1" '%b' "${2//%/\\x}"
+}
+
+# _pf_reply_stdin: an `ok` frame of stdin's bytes, read by bash itself: no process started, which matters at
+# thousands of messages a second. A variable cannot hold NUL, so stdin is cut at each NUL (read -d '') and the
+# NULs are written back between the pieces.
+_pf_reply_stdin() {
+  local LC_ALL=C piece size=0 last
+  local -a pieces=()
+  while IFS= read -r -d '' piece; do
+    pieces+=("$piece")
+    size=$((size + ${#piece} + 1))
+  done
+  # What followed the last NUL (read failed at the end of input, but kept it). One trailing newline goes, as
+  # exec mode trims stdout (PF_TRIM_TRAILING_NEWLINE): tools end their output with one.
+  [[ ${PF_TRIM_TRAILING_NEWLINE:-true} == false ]] || piece=${piece%$'\n'}
+  size=$((size + ${#piece}))
+  if [[ $_pf_codec == lines && ${#pieces[@]} -eq 0 && $piece != *$'\n'* ]]; then
+    printf '%s\n' "$piece" >&"$_pf_out"
+    return
+  fi
+  {
+    printf "${_pf_nul_fmt}ok %d\n" "$size"
+    for last in ${pieces[@]+"${pieces[@]}"}; do printf '%s\0' "$last"; done
+    printf '%s' "$piece"
+  } >&"$_pf_out"
 }
 
 # _pf_reply_file WORD FILE: one frame whose data is FILE's bytes.

@@ -18,6 +18,34 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'run a bash script as one Pulsar Function instance',
     load: async () => (await import('./run.ts')).runCommand,
   },
+  build: {
+    summary: 'build a Docker image that runs a script as a function',
+    load: async () => (await import('./build.ts')).buildCommand,
+  },
+  manifest: {
+    summary: "print a function's Kubernetes objects (StatefulSet, Service, PodDisruptionBudget)",
+    load: async () => (await import('./manifest.ts')).manifestCommand,
+  },
+  produce: {
+    summary: 'send messages to a topic',
+    load: async () => (await import('./produce.ts')).produceCommand,
+  },
+  consume: {
+    summary: 'receive messages from a topic',
+    load: async () => (await import('./consume.ts')).consumeCommand,
+  },
+  trigger: {
+    summary: "send one message to a running function's input and print its output",
+    load: async () => (await import('./trigger.ts')).triggerCommand,
+  },
+  status: {
+    summary: "print running instances' status (as pulsar-admin functions status)",
+    load: async () => (await import('./status.ts')).statusCommand,
+  },
+  stats: {
+    summary: "print running instances' statistics (as pulsar-admin functions stats)",
+    load: async () => (await import('./stats.ts')).statsCommand,
+  },
 };
 
 export const VERSION = '0.1.0';

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { packContext } from './context.ts';
 import {
+  DOCKERFILE_TEMPLATE,
   type FunctionImageOptions,
   type ImageBuildPlan,
   imageBuildPlan,
@@ -78,10 +79,16 @@ export async function planImage(
       cause: error,
     });
   });
+  // The template is read only to append environment to it; otherwise the context packs it as it is.
+  const dockerfile =
+    Object.keys(options.env ?? {}).length === 0
+      ? undefined
+      : await readFile(join(root, DOCKERFILE_TEMPLATE), 'utf8');
   return imageBuildPlan(options, {
     runtimeVersion: pkg.version,
     scriptSha256: createHash('sha256').update(script).digest('hex'),
     packages: productionPackages(lock),
+    ...(dockerfile === undefined ? {} : { dockerfile }),
   });
 }
 

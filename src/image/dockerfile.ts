@@ -57,6 +57,12 @@ export interface FunctionImageOptions {
   readonly created?: Date;
   /** Any other labels. */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * More default environment (`PF_SCRIPT_ARGV_PAYLOAD=true`, a setting the script reads), as ENV lines appended to
+   * the Dockerfile; `docker run -e` and the manifest's env still override them. Not the script's identity (the
+   * options above) and no token: anyone holding the image could read it.
+   */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Facts about the inputs that the plan needs and that only the impure side can read. */
@@ -67,6 +73,8 @@ export interface ImageInputs {
   readonly scriptSha256: string;
   /** The production packages, from productionPackages(package-lock.json). */
   readonly packages: readonly ProductionPackage[];
+  /** The text of images/function/Dockerfile; needed only when the options add environment. */
+  readonly dockerfile?: string;
 }
 
 /** One file or directory of the build context. */
@@ -154,6 +162,47 @@ const ENTITY_NAME = /^[-=:.\w]+$/;
 /** Script file names are written into ENV and LABEL lines; keep them to characters that need no quoting. */
 const SCRIPT_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Set from the options (and the Dockerfile's ARGs); a second source would only contradict them. */
+const IDENTITY_ENV = ['PF_SCRIPT', 'PF_NAME', 'PF_TENANT', 'PF_NAMESPACE'];
+
+function checkEnv(env: Readonly<Record<string, string>>, problems: string[]): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (!ENV_NAME.test(name)) {
+      problems.push(`env ${JSON.stringify(name)}: expected a variable name ([A-Za-z_][A-Za-z0-9_]*)`);
+    } else if (IDENTITY_ENV.includes(name)) {
+      problems.push(`env ${name}: set from the script, name, tenant and namespace options`);
+    } else if (name === 'PF_AUTH_TOKEN') {
+      problems.push(
+        `env ${name}: anyone holding the image could read it; give it at run time (PF_AUTH_TOKEN_FILE)`,
+      );
+    } else if (/\p{Cc}/u.test(value)) {
+      problems.push(`env ${name}: control characters are not allowed in the value`);
+    }
+  }
+}
+
+/**
+ * `ENV A="…" B="…"`, appended to the Dockerfile. Within double quotes the Dockerfile parser treats only `\`, `"`
+ * and `$` specially, so escaping those three keeps every value literal (no `$VAR` expansion).
+ */
+function envInstruction(env: Readonly<Record<string, string>>): string {
+  const pairs = Object.keys(env)
+    .sort()
+    .map((name) => `${name}="${(env[name] ?? '').replace(/["$\\]/g, '\\$&')}"`);
+  return `\n# Default environment given with the build (pf-bash build --env).\nENV ${pairs.join(' \\\n    ')}\n`;
+}
+
+/** The template as it is, or with the build's environment appended. */
+function dockerfileEntry(options: FunctionImageOptions, inputs: ImageInputs): ContextEntry {
+  const env = options.env ?? {};
+  if (Object.keys(env).length === 0) {
+    return { target: 'Dockerfile', from: 'runtime', path: DOCKERFILE_TEMPLATE };
+  }
+  if (inputs.dockerfile === undefined)
+    throw new Error('the Dockerfile template is needed to add environment');
+  return { target: 'Dockerfile', content: `${inputs.dockerfile}${envInstruction(env)}` };
+}
 
 function extraFileProblem(file: string): string | undefined {
   if (file === '' || posix.isAbsolute(file) || file.includes('\\')) return 'expected a relative path';
@@ -206,12 +255,17 @@ function identityOf(options: FunctionImageOptions, problems: string[]): { script
   return { scriptFile, name };
 }
 
-function contextOf(scriptFile: string, extras: readonly string[], inputs: ImageInputs): ContextEntry[] {
+function contextOf(
+  dockerfile: ContextEntry,
+  scriptFile: string,
+  extras: readonly string[],
+  inputs: ImageInputs,
+): ContextEntry[] {
   // Written rather than copied: only what Node needs (dist/ is ES modules), so that editing scripts or
   // devDependencies in the real package.json leaves this layer cached.
   const packageJson = { name: 'pf-bash', version: inputs.runtimeVersion, private: true, type: 'module' };
   return [
-    { target: 'Dockerfile', from: 'runtime', path: DOCKERFILE_TEMPLATE },
+    dockerfile,
     { target: 'runtime/package.json', content: `${JSON.stringify(packageJson, null, 2)}\n` },
     { target: 'runtime/entrypoint.sh', from: 'runtime', path: ENTRYPOINT_SCRIPT },
     { target: `runtime/${HELPER_LIBRARIES}`, from: 'runtime', path: HELPER_LIBRARIES },
@@ -237,6 +291,7 @@ export function imageBuildPlan(options: FunctionImageOptions, inputs: ImageInput
   const { scriptFile, name } = identityOf(options, problems);
   if (!SHA256_HEX.test(inputs.scriptSha256)) problems.push('script checksum: expected 64 hex digits');
   const extras = extraFiles(options.files ?? [], scriptFile, problems);
+  checkEnv(options.env ?? {}, problems);
   if (problems.length > 0) throw new ImageOptionsError(problems);
 
   const version = options.version ?? inputs.runtimeVersion;
@@ -260,7 +315,7 @@ export function imageBuildPlan(options: FunctionImageOptions, inputs: ImageInput
       SCRIPT_SHA256: inputs.scriptSha256,
     },
     labels,
-    context: contextOf(scriptFile, extras, inputs),
+    context: contextOf(dockerfileEntry(options, inputs), scriptFile, extras, inputs),
     scriptInImage: `${FUNCTION_DIR}/${scriptFile}`,
   };
 }

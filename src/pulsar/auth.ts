@@ -46,15 +46,22 @@ export class AuthenticationToken implements Authentication {
     return new AuthenticationToken(async () => (await supplier()).trim(), 'token supplier');
   }
 
+  /**
+   * The current token. Failing to get one is retriable: a file caught mid-rotation (missing, or empty between
+   * truncate and write), a secret mounted late, a supplier whose backend hiccups — the next connect may work.
+   */
   async getAuthData(): Promise<Uint8Array> {
     let token: string;
     try {
       token = await this.#source();
     } catch (cause) {
-      throw new AuthenticationError(`cannot read the token from the ${this.#describe}`, { cause });
+      throw new AuthenticationError(`cannot read the token from the ${this.#describe}`, {
+        cause,
+        retriable: true,
+      });
     }
     if (typeof token !== 'string' || token.length === 0) {
-      throw new AuthenticationError(`the ${this.#describe} gave an empty token`);
+      throw new AuthenticationError(`the ${this.#describe} gave an empty token`, { retriable: true });
     }
     return encoder.encode(token);
   }

@@ -5,10 +5,19 @@ import type { ClientContext } from './connection/contract.ts';
 import type { ConnectionPool } from './connection/pool.ts';
 import { type Dialer, dialSocket } from './connection/transport.ts';
 import { subscribe } from './consumer/index.ts';
-import { AlreadyClosedError } from './errors.ts';
+import { AlreadyClosedError, InvalidArgumentError } from './errors.ts';
 import type { LookupService } from './lookup/lookup-service.ts';
 import { createProducer } from './producer/index.ts';
-import type { Client, ClientOptions, Consumer, ConsumerOptions, Producer, ProducerOptions } from './types.ts';
+import type {
+  Client,
+  ClientOptions,
+  CloseOptions,
+  Consumer,
+  ConsumerOptions,
+  Producer,
+  ProducerOptions,
+} from './types.ts';
+import { monotonicNow, type Timer } from './util/index.ts';
 
 export const ClientState = { Open: 'open', Closing: 'closing', Closed: 'closed' } as const;
 export type ClientState = (typeof ClientState)[keyof typeof ClientState];
@@ -73,16 +82,48 @@ class PulsarClient implements Client {
     return this.#lookup.partitionedMetadata(topic);
   }
 
-  close(): Promise<void> {
-    this.#closing ??= this.#closeAll();
+  close(options?: CloseOptions): Promise<void> {
+    const timeoutMs = options?.timeoutMs;
+    if (
+      timeoutMs !== undefined &&
+      (typeof timeoutMs !== 'number' || !Number.isSafeInteger(timeoutMs) || timeoutMs < 0)
+    ) {
+      return Promise.reject(
+        new InvalidArgumentError('timeoutMs', `expected a non-negative integer, got \`${String(timeoutMs)}\``),
+      );
+    }
+    if (this.#closing !== undefined) {
+      // Already closing: a deadline given now still applies to the producers.
+      if (timeoutMs !== undefined) for (const p of this.#producers) p.close({ timeoutMs }).catch(() => {});
+      return this.#closing;
+    }
+    this.#closing = this.#closeAll(timeoutMs);
     return this.#closing;
   }
 
-  async #closeAll(): Promise<void> {
+  async #closeAll(timeoutMs: number | undefined): Promise<void> {
     this.#state = ClientState.Closing;
+    const clock = this.#context.clock;
+    const deadline = timeoutMs === undefined ? undefined : monotonicNow(clock) + timeoutMs;
+    const options = timeoutMs === undefined ? undefined : { timeoutMs };
     // Producers first, so their last messages are flushed while consumers may still receive them.
-    await Promise.allSettled([...this.#producers].map((p) => p.close()));
-    await Promise.allSettled([...this.#consumers].map((c) => c.close()));
+    await Promise.allSettled([...this.#producers].map((p) => p.close(options)));
+    const consumersClosed = Promise.allSettled([...this.#consumers].map((c) => c.close()));
+    if (deadline !== undefined) {
+      // Consumers wait for the broker's answer to CLOSE_CONSUMER; past the deadline, closing the connections
+      // below ends those waits.
+      let timer: Timer | undefined;
+      const remaining = Math.max(0, deadline - monotonicNow(clock));
+      await Promise.race([
+        consumersClosed,
+        new Promise<void>((resolve) => {
+          timer = clock.setTimeout(resolve, remaining);
+        }),
+      ]);
+      timer?.cancel();
+      this.#pool.close();
+    }
+    await consumersClosed;
     this.#producers.clear();
     this.#consumers.clear();
     this.#pool.close();

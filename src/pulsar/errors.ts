@@ -132,7 +132,10 @@ export class MessageRefusedError extends PulsarError {
   }
 }
 
-/** Authentication data could not be obtained (token file missing, supplier failed). */
+/**
+ * Authentication data could not be obtained (token file missing, supplier failed). Not retriable by default;
+ * AuthenticationToken marks its read failures retriable, since a token source may recover (rotation).
+ */
 export class AuthenticationError extends PulsarError {
   constructor(message: string, options: PulsarErrorOptions = {}) {
     super(message, { retriable: false, ...options });

@@ -23,6 +23,7 @@ export {
   type Authentication,
   type Client,
   type ClientOptions,
+  type CloseOptions,
   CompressionType,
   type Consumer,
   type ConsumerOptions,

@@ -30,9 +30,13 @@ export interface MessageId {
   readonly partition: number;
   /** Index inside the batch, -1 when the entry is not a batch. */
   readonly batchIndex: number;
-  /** Number of messages in the batch, 0 when the entry is not a batch. */
+  /**
+   * Number of messages in the batch, 0 when the entry is not a batch. Acknowledging a batch member needs it:
+   * an id with a batchIndex but no batchSize (as parseMessageId gives) is refused with InvalidArgumentError
+   * by acknowledge and acknowledgeCumulative; acknowledge the Message, or the id it carries, instead.
+   */
   readonly batchSize: number;
-  /** `ledger:entry:partition:batchIndex`, stable and parseable (see parseMessageId). */
+  /** `ledger:entry:partition:batchIndex`, stable and parseable (see parseMessageId); has no batchSize. */
   toString(): string;
 }
 
@@ -55,14 +59,23 @@ export interface Message {
   readonly sequenceId: bigint;
 }
 
-/** What a producer sends. */
+/**
+ * What a producer sends. send() checks every field and rejects with InvalidArgumentError naming the first bad
+ * one. Neither the payload nor the other buffers are copied: do not change them until send() has settled
+ * (the bytes may be written again after a reconnect).
+ */
 export interface OutgoingMessage {
   payload: Uint8Array;
   key?: string;
   orderingKey?: Uint8Array;
+  /** String values only. */
   properties?: Record<string, string>;
+  /** Milliseconds since the epoch, a non-negative integer. */
   eventTime?: number;
-  /** Explicit sequence id (for broker-side deduplication); otherwise the producer numbers messages. */
+  /**
+   * Explicit sequence id, 0 to 2^64-1 (for broker-side deduplication); otherwise the producer numbers
+   * messages.
+   */
   sequenceId?: bigint;
 }
 
@@ -74,7 +87,11 @@ export interface ProducerOptions {
   sendTimeoutMs?: number;
   /** Bound of the pending queue (messages sent and not yet receipted). Default 1000. */
   maxPendingMessages?: number;
-  /** When the queue is full: wait (true, default) or fail with ProducerQueueFullError. */
+  /**
+   * When the queue is full: wait (true, default) or fail with ProducerQueueFullError. The sends waiting for
+   * room are not bounded themselves: they are bounded only when callers await send() (or otherwise limit
+   * how many they start) before sending more.
+   */
   blockIfQueueFull?: boolean;
   /** Default true. */
   batchingEnabled?: boolean;
@@ -92,15 +109,32 @@ export interface ProducerOptions {
   properties?: Record<string, string>;
 }
 
+/** Options of Producer.close and Client.close. */
+export interface CloseOptions {
+  /**
+   * How long to wait for pending messages to be receipted, in ms (a non-negative integer). When it runs
+   * out, what is still pending fails with TimeoutError (the broker may or may not have persisted it) and
+   * the producer closes anyway. Default: no limit — close() waits as long as sends would (see sendTimeoutMs;
+   * with sendTimeoutMs 0 and an unreachable broker, that is forever).
+   */
+  timeoutMs?: number;
+}
+
 export interface Producer {
   readonly topic: string;
   readonly producerName: string;
-  /** Resolves once the broker has persisted the message (SEND_RECEIPT). */
+  /**
+   * Resolves once the broker has persisted the message (SEND_RECEIPT). While it is pending the process is
+   * kept alive (see Clock.keepAlive), even while the producer waits to reconnect with no socket open.
+   */
   send(message: OutgoingMessage): Promise<MessageId>;
   /** Resolves when every message sent before the call is receipted (or failed). */
   flush(): Promise<void>;
-  /** Flushes, then closes; idempotent. */
-  close(): Promise<void>;
+  /**
+   * Flushes, then closes; idempotent. With `timeoutMs`, fails what is still pending after that long and
+   * closes (see CloseOptions); a later call may shorten the deadline.
+   */
+  close(options?: CloseOptions): Promise<void>;
   /** Highest sequence id receipted by the broker (-1 when none). */
   readonly lastSequenceId: bigint;
 }
@@ -130,7 +164,10 @@ export interface ConsumerOptions {
 
 export interface Consumer extends AsyncIterable<Message> {
   readonly subscription: string;
-  /** Waits for the next message; rejects with TimeoutError after timeoutMs when given. */
+  /**
+   * Waits for the next message; rejects with TimeoutError after timeoutMs when given. While it is pending
+   * the process is kept alive (see Clock.keepAlive), even while the consumer waits to resubscribe.
+   */
   receive(timeoutMs?: number): Promise<Message>;
   acknowledge(message: Message | MessageId): Promise<void>;
   /** Not allowed on Shared and KeyShared subscriptions. */
@@ -173,5 +210,10 @@ export interface Client {
   subscribe(options: ConsumerOptions): Promise<Consumer>;
   /** Number of partitions of a topic, 0 when it is not partitioned. */
   getPartitionsForTopic(topic: string): Promise<number>;
-  close(): Promise<void>;
+  /**
+   * Closes producers (flushing them), then consumers, then the connections; idempotent. With `timeoutMs`,
+   * producers get that deadline (see CloseOptions), and once it has passed the connections are closed
+   * whatever is still waiting on them.
+   */
+  close(options?: CloseOptions): Promise<void>;
 }

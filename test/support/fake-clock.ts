@@ -1,5 +1,6 @@
 // A Clock whose time only moves when a test says so: timers fire in due order inside advance(), so tests of
-// timeouts, keepalive and backoff run instantly and deterministically.
+// timeouts, keepalive and backoff run instantly and deterministically. Its wall clock (now) can be made to
+// jump on its own, as NTP or an operator would, while its monotonic clock and timers go on undisturbed.
 import type { Clock, Timer } from '../../src/pulsar/util/index.ts';
 
 interface Scheduled {
@@ -13,15 +14,44 @@ interface Scheduled {
 
 export class FakeClock implements Clock {
   #now: number;
+  /** How far the wall clock was moved away from the monotonic one (jumpWallClock). */
+  #wallOffset = 0;
   #nextId = 0;
   #timers: Scheduled[] = [];
+  #keptAlive = 0;
 
   constructor(startMs = 1_700_000_000_000) {
     this.#now = startMs;
   }
 
   now(): number {
+    return this.#now + this.#wallOffset;
+  }
+
+  monotonicNow(): number {
     return this.#now;
+  }
+
+  /** Moves the wall clock only (now()), by `ms` (negative: back); timers and monotonicNow() are unaffected. */
+  jumpWallClock(ms: number): void {
+    this.#wallOffset += ms;
+  }
+
+  keepAlive(): Timer {
+    this.#keptAlive++;
+    let cancelled = false;
+    return {
+      cancel: () => {
+        if (cancelled) return;
+        cancelled = true;
+        this.#keptAlive--;
+      },
+    };
+  }
+
+  /** Keep-alive holds taken and not yet released: how many things would keep a real process running. */
+  get keptAlive(): number {
+    return this.#keptAlive;
   }
 
   setTimeout(fn: () => void, ms: number): Timer {

@@ -17,7 +17,7 @@ import {
   BaseCommand_Type as T,
 } from '../protocol/index.ts';
 import type { Authentication } from '../types.ts';
-import type { Clock, Logger, Timer } from '../util/index.ts';
+import { type Clock, type Logger, monotonicNow, type Timer } from '../util/index.ts';
 import type { Connection, ConsumerHandler, InboundPayload, ProducerHandler } from './contract.ts';
 import { FrameReader } from './frame-reader.ts';
 import { PendingRequests } from './pending-requests.ts';
@@ -106,7 +106,7 @@ export class PulsarConnection implements Connection {
     this.#operationTimeoutMs = options.operationTimeoutMs;
     this.#handshakeTimeoutMs = options.handshakeTimeoutMs;
     this.#pending = new PendingRequests(options.clock);
-    this.#lastReceivedAt = options.clock.now();
+    this.#lastReceivedAt = monotonicNow(options.clock);
     this.#logger = options.logger.child(
       this.isProxied
         ? { broker: options.logicalAddress, proxy: options.physicalAddress }
@@ -262,7 +262,7 @@ export class PulsarConnection implements Connection {
     this.#protocolVersion = connected.protocolVersion;
     this.#reader.setMaxFrameSize(this.#maxMessageSize + FRAME_PADDING);
     this.#state = ConnectionState.Ready;
-    this.#lastReceivedAt = this.#clock.now();
+    this.#lastReceivedAt = monotonicNow(this.#clock);
     this.#keepAlive = this.#clock.setInterval(() => this.#onKeepAliveTick(), this.#keepAliveIntervalMs);
     this.#logger.debug(
       { serverVersion: connected.serverVersion, protocolVersion: this.#protocolVersion },
@@ -276,7 +276,7 @@ export class PulsarConnection implements Connection {
 
   #onData(chunk: Uint8Array): void {
     if (this.#state === ConnectionState.Closed) return;
-    this.#lastReceivedAt = this.#clock.now();
+    this.#lastReceivedAt = monotonicNow(this.#clock);
     let frames: Uint8Array[];
     try {
       frames = this.#reader.push(chunk);
@@ -486,7 +486,7 @@ export class PulsarConnection implements Connection {
   }
 
   #onKeepAliveTick(): void {
-    const silentMs = this.#clock.now() - this.#lastReceivedAt;
+    const silentMs = monotonicNow(this.#clock) - this.#lastReceivedAt;
     if (silentMs >= 2 * this.#keepAliveIntervalMs) {
       this.#closeWith(new ConnectionError(`no data from ${this.logicalAddress} for ${silentMs} ms; dropped`));
       return;

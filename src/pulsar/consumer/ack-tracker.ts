@@ -1,15 +1,23 @@
 // Acknowledgement bookkeeping of one partition consumer. Without batch-index acknowledgement the broker only
 // knows entries, so a batch entry is acknowledged once every one of its messages is; a cumulative ack in the
 // middle of a batch can only cover the entry before it (Go's ackIDCommon / internalAckIDCumulative).
+import { InvalidArgumentError } from '../errors.ts';
 import { compareMessageIds, PulsarMessageId } from '../message-id.ts';
 import type { MessageId } from '../types.ts';
 
-interface BatchState {
+/** What is known of one batch entry while some of its members are not acknowledged. */
+export interface BatchState {
+  readonly key: string;
   /** 1 for each member not acknowledged yet. */
   readonly outstanding: Uint8Array;
   remaining: number;
   /** A cumulative ack inside this batch already covered the entry before it. */
   previousAcked: boolean;
+  /**
+   * A member was handed to the application (or an ack named one): someone may still acknowledge a member,
+   * so the state must outlive a dropped prefetch queue.
+   */
+  handedOut: boolean;
 }
 
 export function entryKey(id: Pick<MessageId, 'ledgerId' | 'entryId'>): string {
@@ -21,43 +29,69 @@ export function entryOf(id: MessageId): PulsarMessageId {
   return new PulsarMessageId(id.ledgerId, id.entryId, id.partition);
 }
 
+function newState(key: string, size: number): BatchState {
+  return { key, outstanding: new Uint8Array(size).fill(1), remaining: size, previousAcked: false, handedOut: false };
+}
+
+/** Marks member `index` acknowledged; false when it already was. */
+function clear(state: BatchState, index: number): boolean {
+  if (state.outstanding[index] !== 1) return false;
+  state.outstanding[index] = 0;
+  state.remaining--;
+  return true;
+}
+
+/**
+ * An ack of a batch member never becomes an ack of its whole entry unless every member is acknowledged:
+ * the other members may still be unprocessed. When the batch's state is gone, it is rebuilt from the id's
+ * batchSize, which ids without one (parseMessageId) cannot give.
+ */
 export class BatchAckTracker {
   readonly #batches = new Map<string, BatchState>();
+  /**
+   * Each delivered member id → the state of its batch, so that its ack finds that state even after the map
+   * moved on (the entry forgotten, or redelivered and registered anew); ids the application built have none.
+   */
+  readonly #stateOf = new WeakMap<MessageId, BatchState>();
 
   /**
    * Records a batch entry as it arrives. `acked(i)` tells which members need no ack from the application
    * (cleared in the broker's ack_set, compacted out). Keeps what was already acknowledged when the entry comes
-   * again (redelivery), so those members are not delivered twice. Returns true when nothing is left to ack.
+   * again (redelivery), so those members are not delivered twice. `remaining` 0 means nothing is left to ack.
    */
-  register(ledgerId: bigint, entryId: bigint, size: number, acked: (index: number) => boolean): boolean {
+  register(ledgerId: bigint, entryId: bigint, size: number, acked: (index: number) => boolean): BatchState {
     const key = entryKey({ ledgerId, entryId });
     let state = this.#batches.get(key);
     if (state === undefined || state.outstanding.length !== size) {
-      state = { outstanding: new Uint8Array(size).fill(1), remaining: size, previousAcked: false };
+      state = newState(key, size);
       this.#batches.set(key, state);
     }
-    for (let i = 0; i < size; i++) {
-      if (state.outstanding[i] === 1 && acked(i)) {
-        state.outstanding[i] = 0;
-        state.remaining--;
-      }
-    }
-    if (state.remaining === 0) this.#batches.delete(key);
-    return state.remaining === 0;
+    for (let i = 0; i < size; i++) if (acked(i)) clear(state, i);
+    if (state.remaining === 0) this.#drop(state);
+    return state;
+  }
+
+  /** `id` is delivered as a member of the batch `state`. */
+  bind(id: MessageId, state: BatchState): void {
+    this.#stateOf.set(id, state);
+  }
+
+  /** The application took this member: its batch is no longer forgettable. */
+  handedOut(id: MessageId): void {
+    const state = this.#stateOf.get(id);
+    if (state !== undefined) state.handedOut = true;
   }
 
   /**
-   * The prefetch queue was dropped and `dropped` members of this entry with it. When those were all its
-   * members and none was acknowledged, nobody holds a reference to the batch any more: forget it (the broker
-   * may redeliver it to another consumer). A batch with acknowledged members is kept, so that its redelivery
-   * to us skips them.
+   * The prefetch queue was dropped with members of this entry in it. When no member of the batch was ever
+   * handed to the application, nobody can acknowledge one any more: forget it (the broker may redeliver it to
+   * another consumer). Otherwise it is kept, so that acks of members in the application's hands stay member
+   * acks, and a redelivery to us skips the members already acknowledged.
    */
-  forgetUntouched(ledgerId: bigint, entryId: bigint, dropped: number): void {
+  forgetUntouched(ledgerId: bigint, entryId: bigint): void {
     const key = entryKey({ ledgerId, entryId });
     const state = this.#batches.get(key);
-    if (state !== undefined && state.remaining === state.outstanding.length && dropped === state.remaining) {
-      this.#batches.delete(key);
-    }
+    if (state !== undefined && !state.handedOut) this.#batches.delete(key);
   }
 
   /** True when this member of a tracked batch was already acknowledged (skip it on redelivery). */
@@ -68,42 +102,30 @@ export class BatchAckTracker {
 
   /**
    * Individual ack of one message. Returns the entry to acknowledge, or undefined while other members of its
-   * batch are still out. An id whose batch is not tracked (already completed, or built by the caller) acks
-   * the whole entry, as Go does.
+   * batch are still out (or when this member was already acknowledged). Throws InvalidArgumentError for a
+   * batch member id that does not say how large its batch is.
    */
   acknowledge(id: MessageId): PulsarMessageId | undefined {
     if (id.batchIndex < 0) return entryOf(id);
-    const key = entryKey(id);
-    const state = this.#batches.get(key);
-    if (state === undefined) return entryOf(id);
-    if (state.outstanding[id.batchIndex] === 1) {
-      state.outstanding[id.batchIndex] = 0;
-      state.remaining--;
-    }
-    if (state.remaining > 0) return undefined;
-    this.#batches.delete(key);
+    const state = this.#stateFor(id);
+    if (!clear(state, id.batchIndex) || state.remaining > 0) return undefined;
+    this.#drop(state);
     return entryOf(id);
   }
 
   /**
    * Cumulative ack up to and including `id`. Returns the entry to acknowledge cumulatively, or undefined when
-   * nothing new can be sent yet.
+   * nothing new can be sent yet. Throws InvalidArgumentError like acknowledge.
    */
   acknowledgeCumulative(id: MessageId): PulsarMessageId | undefined {
-    const key = entryKey(id);
-    const state = id.batchIndex < 0 ? undefined : this.#batches.get(key);
     let target: PulsarMessageId | undefined;
-    if (state === undefined) {
+    if (id.batchIndex < 0) {
       target = entryOf(id);
     } else {
-      for (let i = 0; i <= id.batchIndex && i < state.outstanding.length; i++) {
-        if (state.outstanding[i] === 1) {
-          state.outstanding[i] = 0;
-          state.remaining--;
-        }
-      }
+      const state = this.#stateFor(id);
+      for (let i = 0; i <= id.batchIndex && i < state.outstanding.length; i++) clear(state, i);
       if (state.remaining === 0) {
-        this.#batches.delete(key);
+        this.#drop(state);
         target = entryOf(id);
       } else if (!state.previousAcked && id.entryId > 0n) {
         state.previousAcked = true;
@@ -115,6 +137,51 @@ export class BatchAckTracker {
     }
     if (target !== undefined) this.#forgetUpTo(target);
     return target;
+  }
+
+  /**
+   * The state of the batch a member id belongs to: the one it was delivered with, else the tracked one, else
+   * a new one from the id's batchSize with every member outstanding (the application holds this member, so
+   * the others may still be unprocessed).
+   */
+  #stateFor(id: MessageId): BatchState {
+    const bound = this.#stateOf.get(id);
+    if (bound !== undefined) return bound;
+    const size = id.batchSize;
+    // Refused even when the batch is tracked: whether it still is depends on reconnects, and an ack that
+    // works only sometimes is worse than one that never does.
+    if (!Number.isSafeInteger(size) || size <= 0) {
+      throw new InvalidArgumentError(
+        'messageId',
+        `${id.toString()} is a batch member without its batchSize (ids parsed from text have none), so ` +
+          'its batch cannot be tracked; pass the Message or the id it carries',
+      );
+    }
+    if (id.batchIndex >= size) {
+      throw new InvalidArgumentError(
+        'messageId',
+        `batch index ${id.batchIndex} is outside its batch of ${size} (${id.toString()})`,
+      );
+    }
+    const key = entryKey(id);
+    let state = this.#batches.get(key);
+    if (state !== undefined && state.outstanding.length !== size) {
+      throw new InvalidArgumentError(
+        'messageId',
+        `${id.toString()} says its batch has ${size} members, the broker sent ${state.outstanding.length}`,
+      );
+    }
+    if (state === undefined) {
+      state = newState(key, size);
+      this.#batches.set(key, state);
+    }
+    state.handedOut = true;
+    return state;
+  }
+
+  /** The batch is complete: stop tracking it (unless the map has moved on to a newer state for the entry). */
+  #drop(state: BatchState): void {
+    if (this.#batches.get(state.key) === state) this.#batches.delete(state.key);
   }
 
   /** Batches up to `position` are covered by a cumulative ack: nothing more to track for them. */

@@ -2,6 +2,9 @@
 // batch entry costs its number of messages), so granting permits only as the application takes messages keeps
 // the prefetch queue bounded by the receiver queue size however large the backlog.
 
+/** FLOW's message_permits is a uint32: a larger value would fail to encode. */
+const MAX_PERMITS = 0xffff_ffff;
+
 export class FlowController {
   readonly #queueSize: number;
   readonly #threshold: number;
@@ -38,7 +41,7 @@ export class FlowController {
     if (!this.#active || count <= 0) return;
     this.#available += count;
     if (this.#available >= this.#threshold) {
-      const permits = this.#available;
+      const permits = Math.min(this.#available, MAX_PERMITS);
       this.#available = 0;
       this.#sendFlow(permits);
     }

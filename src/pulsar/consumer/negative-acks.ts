@@ -2,7 +2,7 @@
 // entries are asked back from the broker in one REDELIVER_UNACKNOWLEDGED_MESSAGES. One timer, set for the
 // earliest deadline; with a fixed delay, insertion order is deadline order.
 import type { PulsarMessageId } from '../message-id.ts';
-import type { Clock, Timer } from '../util/index.ts';
+import { type Clock, monotonicNow, type Timer } from '../util/index.ts';
 import { entryKey } from './ack-tracker.ts';
 
 interface Pending {
@@ -27,7 +27,7 @@ export class NegativeAcks {
   add(entry: PulsarMessageId): void {
     const key = entryKey(entry);
     if (this.#pending.has(key)) return;
-    this.#pending.set(key, { entry, dueAt: this.#clock.now() + this.#delayMs });
+    this.#pending.set(key, { entry, dueAt: monotonicNow(this.#clock) + this.#delayMs });
     if (this.#timer === undefined) this.#arm();
   }
 
@@ -45,13 +45,13 @@ export class NegativeAcks {
   #arm(): void {
     const first = this.#pending.values().next();
     if (first.done === true) return;
-    const wait = Math.max(0, first.value.dueAt - this.#clock.now());
+    const wait = Math.max(0, first.value.dueAt - monotonicNow(this.#clock));
     this.#timer = this.#clock.setTimeout(() => this.#fire(), wait);
   }
 
   #fire(): void {
     this.#timer = undefined;
-    const now = this.#clock.now();
+    const now = monotonicNow(this.#clock);
     const due: PulsarMessageId[] = [];
     for (const [key, pending] of this.#pending) {
       if (pending.dueAt > now) break;

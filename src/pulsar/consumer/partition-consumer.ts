@@ -21,6 +21,7 @@ import {
   PulsarError,
   ServerError,
   ServerErrorCode,
+  TimeoutError,
 } from '../errors.ts';
 import { compareMessageIds, type PulsarMessageId } from '../message-id.ts';
 import {
@@ -41,7 +42,8 @@ import {
   unsubscribeCommand,
 } from '../protocol/index.ts';
 import { InitialPosition, type MessageId, SubscriptionType } from '../types.ts';
-import type { Logger, Timer } from '../util/index.ts';
+import { type Logger, monotonicNow, type Timer } from '../util/index.ts';
+import { clearedInAckSet, outstandingInAckSet } from './ack-set.ts';
 import { type AckBatch, BatchAckTracker, entryKey, entryOf, PendingAcks } from './ack-tracker.ts';
 import { ChunkAssembler } from './chunks.ts';
 import { FlowController } from './flow.ts';
@@ -101,10 +103,25 @@ function isFatalOnFirstSubscribe(error: unknown): boolean {
   return !(error instanceof PulsarError && error.retriable);
 }
 
+/** Broker answers after which resubscribing can never work: the topic or subscription is gone or refused. */
+const fatalOnResubscribe: ReadonlySet<number> = new Set([
+  ServerErrorCode.TopicNotFound,
+  ServerErrorCode.SubscriptionNotFound,
+  ServerErrorCode.NotAllowedError,
+  ServerErrorCode.InvalidTopicName,
+  ServerErrorCode.IncompatibleSchema,
+]);
+
+/**
+ * A consumer that was subscribed gives up only on an explicit list; anything else — an auth data read
+ * hiccup, a TLS error while certificates rotate, an expiring token refused (AuthenticationError,
+ * AuthorizationError), a broker handing out a bad lookup answer, ConsumerBusy while the broker has not yet
+ * noticed our old half-open connection — may pass, so it is retried with backoff (and logged each time)
+ * rather than ending the whole consumer.
+ */
 function isFatalOnResubscribe(error: unknown): boolean {
-  // ConsumerBusy after a reconnect usually means the broker has not yet noticed the old, half-open connection.
-  if (error instanceof ServerError && error.code === ServerErrorCode.ConsumerBusy) return false;
-  return !(error instanceof PulsarError && error.retriable);
+  if (error instanceof AlreadyClosedError) return true;
+  return error instanceof ServerError && fatalOnResubscribe.has(error.code);
 }
 
 function idData(id: MessageId): MessageIdInit {
@@ -188,7 +205,7 @@ export class PartitionConsumer {
   async subscribe(): Promise<void> {
     if (this.#state !== PartitionState.Idle) throw new Error(`subscribe() in state ${this.#state}`);
     this.#state = PartitionState.Subscribing;
-    const deadline = this.#context.clock.now() + this.#context.operationTimeoutMs;
+    const deadline = monotonicNow(this.#context.clock) + this.#context.operationTimeoutMs;
     for (;;) {
       try {
         await this.#connectOnce();
@@ -196,7 +213,7 @@ export class PartitionConsumer {
       } catch (error) {
         if (this.#isStopping()) throw new AlreadyClosedError('consumer');
         const delay = this.#backoff.next();
-        if (isFatalOnFirstSubscribe(error) || this.#context.clock.now() + delay > deadline) {
+        if (isFatalOnFirstSubscribe(error) || monotonicNow(this.#context.clock) + delay > deadline) {
           this.#state = PartitionState.Failed;
           throw error;
         }
@@ -209,6 +226,7 @@ export class PartitionConsumer {
 
   /** The application took a queued item: count it towards the next FLOW. */
   taken(item: QueueItem): void {
+    if ('message' in item) this.#batches.handedOut(item.message.messageId);
     if (item.generation === this.#generation && this.#state === PartitionState.Ready) this.#flow.consumed(1);
   }
 
@@ -343,6 +361,11 @@ export class PartitionConsumer {
       );
     } catch (error) {
       if (generation === this.#generation) connection.unregisterConsumer(this.consumerId);
+      // The broker may still create the consumer after we stopped waiting; the next SUBSCRIBE with this id
+      // would then be refused as "already present" (ServiceNotReady), which closes the shared connection.
+      if (error instanceof TimeoutError && !connection.isClosed) {
+        connection.request((requestId) => closeConsumerCommand(this.consumerId, requestId)).catch(() => {});
+      }
       throw error;
     }
     if (this.#isStopping()) {
@@ -420,22 +443,16 @@ export class PartitionConsumer {
    */
   #dropQueued(): number {
     const items = this.#sink.discardQueued(this);
-    const perBatch = new Map<string, { id: ConsumerMessageId; count: number }>();
     for (const item of items) {
       const id = 'message' in item ? item.message.messageId : item.id;
       this.#chunkedIds.delete(entryKey(id));
-      if (id.batchIndex < 0) continue;
-      const seen = perBatch.get(entryKey(id));
-      if (seen === undefined) perBatch.set(entryKey(id), { id, count: 1 });
-      else seen.count++;
+      if (id.batchIndex >= 0) this.#batches.forgetUntouched(id.ledgerId, id.entryId);
     }
-    for (const { id, count } of perBatch.values())
-      this.#batches.forgetUntouched(id.ledgerId, id.entryId, count);
     return items.length;
   }
 
   async #reconnect(): Promise<void> {
-    while (this.#state === PartitionState.Reconnecting) {
+    for (let attempt = 1; this.#state === PartitionState.Reconnecting; attempt++) {
       // Wait first, even before the first attempt: right after a broker drops us, the lookup would most
       // likely find the same broker still going away.
       await this.#wait(this.#backoff.next());
@@ -454,7 +471,7 @@ export class PartitionConsumer {
           return;
         }
         this.#state = PartitionState.Reconnecting;
-        this.#logger.warn({ err: error }, 'resubscribe failed, retrying');
+        this.#logger.warn({ err: error, attempt }, 'resubscribe failed, retrying after backoff');
       }
     }
   }
@@ -541,8 +558,7 @@ export class PartitionConsumer {
       return;
     }
     const metadata = inbound.metadata;
-    // What the broker charged against our permits for this entry.
-    const charged = isBatch(metadata) ? Math.max(1, metadata.numMessagesInBatch) : 1;
+    const charged = this.#charged(metadata, command.ackSet);
     const entry = new ConsumerMessageId(this.topic, position.ledgerId, position.entryId, this.partition);
 
     if (
@@ -574,6 +590,8 @@ export class PartitionConsumer {
         payload,
       );
       for (const copy of outcome.ack) this.#pendingAcks.addIndividual(entryOf(copy));
+      // Chunks of partial messages dropped here come back after the nack delay, never acked unseen.
+      for (const chunk of outcome.redeliver) this.#nacks.add(entryOf(chunk));
       if (outcome.result.kind !== 'complete') {
         // Only the last chunk becomes a message; the others' permits are free again now.
         this.#flow.consumed(1);
@@ -627,13 +645,12 @@ export class PartitionConsumer {
     const ackSet = command.ackSet;
     // ack_set (batch-index acks kept by the broker): a cleared bit is a member already acknowledged, which
     // the broker did not charge a permit for.
-    const clearedByBroker = (i: number) =>
-      ackSet.length > 0 && (((ackSet[i >> 6] ?? 0n) >> BigInt(i & 63)) & 1n) === 0n;
-    const done = this.#batches.register(position.ledgerId, position.entryId, size, (i) => {
+    const clearedByBroker = (i: number) => clearedInAckSet(ackSet, i);
+    const batchState = this.#batches.register(position.ledgerId, position.entryId, size, (i) => {
       return clearedByBroker(i) || decoded.members[i]?.single?.compactedOut === true;
     });
     let skipped = 0;
-    if (done) {
+    if (batchState.remaining === 0) {
       for (let i = 0; i < size; i++) if (!clearedByBroker(i)) skipped++;
       this.#flow.consumed(skipped);
       this.#pendingAcks.addIndividual(entry);
@@ -652,9 +669,21 @@ export class PartitionConsumer {
         member.index,
         size,
       );
+      this.#batches.bind(id, batchState);
       this.#sink.deliver({ owner: this, generation, message: toMessage(context, member, id) });
     }
     this.#flow.consumed(skipped);
+  }
+
+  /**
+   * What the broker charged against our permits for an entry dropped before it is decoded: one per message,
+   * less the members cleared in ack_set. Clamped to the receiver queue: the metadata may be corrupt (a bad
+   * checksum), and must never make us grant more than we ever gave, nor a FLOW beyond 32 bits.
+   */
+  #charged(metadata: InboundPayload['metadata'], ackSet: readonly bigint[]): number {
+    if (!isBatch(metadata)) return 1;
+    const count = outstandingInAckSet(ackSet, Math.max(1, metadata.numMessagesInBatch));
+    return Math.min(count, this.#options.receiverQueueSize);
   }
 
   #onBadChecksum(entry: ConsumerMessageId): void {

@@ -1,6 +1,7 @@
 // The prefetch queue shared by all partition consumers of one consumer, and the receivers waiting on it. Its
-// size is bounded by the FLOW permits each partition granted, not by anything here.
-import type { Clock, Timer } from '../util/index.ts';
+// size is bounded by the FLOW permits each partition granted, not by anything here. While a receiver waits,
+// the process is kept alive (a resubscribe backoff leaves no socket open to do it).
+import { type Clock, KeepAlive, type Timer } from '../util/index.ts';
 
 interface Waiter<T> {
   resolve(item: T): void;
@@ -13,9 +14,11 @@ export class ReceiverQueue<T> {
   #head = 0;
   #waiters: Waiter<T>[] = [];
   readonly #clock: Clock;
+  readonly #hold: KeepAlive;
 
   constructor(clock: Clock) {
     this.#clock = clock;
+    this.#hold = new KeepAlive(clock);
   }
 
   get size(): number {
@@ -27,6 +30,7 @@ export class ReceiverQueue<T> {
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
       waiter.timer?.cancel();
+      this.#hold.busy(this.#waiters.length > 0);
       waiter.resolve(item);
       return true;
     }
@@ -57,10 +61,12 @@ export class ReceiverQueue<T> {
         waiter.timer = this.#clock.setTimeout(() => {
           const index = this.#waiters.indexOf(waiter);
           if (index >= 0) this.#waiters.splice(index, 1);
+          this.#hold.busy(this.#waiters.length > 0);
           reject(onTimeout());
         }, timeoutMs);
       }
       this.#waiters.push(waiter);
+      this.#hold.busy(true);
     });
   }
 
@@ -81,6 +87,7 @@ export class ReceiverQueue<T> {
   rejectWaiters(error: Error): void {
     const waiters = this.#waiters;
     this.#waiters = [];
+    this.#hold.busy(false);
     for (const waiter of waiters) {
       waiter.timer?.cancel();
       waiter.reject(error);

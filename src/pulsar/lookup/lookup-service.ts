@@ -12,7 +12,7 @@ import {
   lookupCommand,
   partitionedMetadataCommand,
 } from '../protocol/index.ts';
-import type { Clock, Logger } from '../util/index.ts';
+import { type Clock, type Logger, monotonicNow } from '../util/index.ts';
 import { brokerAddress, ServiceHosts, type ServiceUrl } from './service-url.ts';
 import { parseTopicName } from './topic-name.ts';
 
@@ -134,7 +134,7 @@ export class LookupService {
   async #askServiceHosts(
     build: (requestId: bigint) => BaseCommand,
   ): Promise<{ answer: BaseCommand; serviceHost: string }> {
-    const deadline = this.#clock.now() + this.#operationTimeoutMs;
+    const deadline = monotonicNow(this.#clock) + this.#operationTimeoutMs;
     const backoff = this.#newBackoff();
     for (;;) {
       const serviceHost = this.#hosts.next();
@@ -144,7 +144,7 @@ export class LookupService {
       } catch (error) {
         const delay = backoff.next();
         const retriable = error instanceof PulsarError && error.retriable;
-        if (!retriable || this.#clock.now() + delay >= deadline) throw error;
+        if (!retriable || monotonicNow(this.#clock) + delay >= deadline) throw error;
         this.#logger.debug({ serviceHost, err: error, retryInMs: delay }, 'service host failed; retrying');
         await sleep(this.#clock, delay);
       }

@@ -41,8 +41,9 @@ function normalizeHost(host: string, defaultPort: number): string | undefined {
  * lookup wraps: a broker handing out a malformed URL is a server-side fault, not a caller's.
  */
 export function brokerAddress(url: string): string {
-  const match = /^(?:pulsar|pulsar\+ssl):\/\/([^/,]+)\/?$/.exec(url);
-  const address = match === null ? undefined : normalizeHost(match[1]!, DEFAULT_PORT);
+  const match = /^(pulsar|pulsar\+ssl):\/\/([^/,]+)\/?$/.exec(url);
+  const defaultPort = match?.[1] === 'pulsar+ssl' ? DEFAULT_TLS_PORT : DEFAULT_PORT;
+  const address = match === null ? undefined : normalizeHost(match[2]!, defaultPort);
   if (address === undefined) throw new Error(`malformed broker URL \`${url}\``);
   return address;
 }

@@ -25,15 +25,16 @@ import {
   closeProducerCommand,
   producerCommand,
 } from '../protocol/index.ts';
-import type { MessageId, OutgoingMessage, Producer } from '../types.ts';
-import type { Logger, Timer } from '../util/index.ts';
+import type { CloseOptions, MessageId, OutgoingMessage, Producer } from '../types.ts';
+import { KeepAlive, type Logger, monotonicNow, type Timer } from '../util/index.ts';
 import { BatchBuilder } from './batch-builder.ts';
 import { FlushTracker } from './flush-tracker.ts';
 import { isFatal, Link, type LinkOwner } from './link.ts';
+import { checkMessage } from './message-check.ts';
 import type { ResolvedProducerOptions } from './options.ts';
 import { PendingMessage, type SendOp } from './pending-message.ts';
 import { PendingQueue } from './pending-queue.ts';
-import { buildBatchOp, buildSingleOp, type OpContext } from './send-op.ts';
+import { buildBatchOp, buildSingleOp, type OpContext, type OpTime } from './send-op.ts';
 
 export const ProducerState = {
   /** Creating: the first PRODUCER is not answered yet. */
@@ -99,7 +100,12 @@ export class PartitionProducer implements Producer, LinkOwner {
   #timeoutTimer: Timer | undefined;
 
   readonly #flushes = new FlushTracker();
+  /** Held while sends are pending, so that awaiting one keeps the process alive through a reconnect. */
+  readonly #hold: KeepAlive;
   #closePromise: Promise<void> | undefined;
+  /** Monotonic time by which close() fails what is still pending (close({ timeoutMs })). */
+  #closeDeadline: number | undefined;
+  #closeTimer: Timer | undefined;
 
   private constructor(init: PartitionProducerInit) {
     this.#context = init.context;
@@ -110,6 +116,7 @@ export class PartitionProducer implements Producer, LinkOwner {
     this.#log = init.context.logger.child({ topic: init.topic, producerId: String(this.producerId) });
     this.#backoff = init.context.newBackoff();
     this.#batch = new BatchBuilder(init.options.batchingMaxMessages, init.options.batchingMaxBytes);
+    this.#hold = new KeepAlive(init.context.clock);
     this.#opContext = {
       producerId: this.producerId,
       producerName: '',
@@ -143,17 +150,10 @@ export class PartitionProducer implements Producer, LinkOwner {
     if (this.#state !== ProducerState.Ready && this.#state !== ProducerState.Reconnecting) {
       return Promise.reject(this.#closedError());
     }
-    const payload = message.payload;
-    if (!(payload instanceof Uint8Array)) {
-      return Promise.reject(new InvalidArgumentError('payload', 'expected a Uint8Array'));
-    }
-    if (payload.length > this.#maxMessageSize) return Promise.reject(this.#tooLarge(payload.length));
-    const eventTime = message.eventTime;
-    if (eventTime !== undefined && !(Number.isSafeInteger(eventTime) && eventTime >= 0)) {
-      return Promise.reject(
-        new InvalidArgumentError('eventTime', `expected milliseconds since the epoch, got \`${eventTime}\``),
-      );
-    }
+    const invalid = checkMessage(message);
+    if (invalid !== undefined) return Promise.reject(invalid);
+    const size = message.payload.length;
+    if (size > this.#maxMessageSize) return Promise.reject(this.#tooLarge(size));
     const full = this.#inFlight >= this.#options.maxPendingMessages || this.#blocked.size > 0;
     if (full && !this.#options.blockIfQueueFull) {
       return Promise.reject(new ProducerQueueFullError(this.#options.maxPendingMessages));
@@ -175,7 +175,20 @@ export class PartitionProducer implements Producer, LinkOwner {
     return done;
   }
 
-  close(): Promise<void> {
+  /**
+   * Flushes, then closes; idempotent. With `timeoutMs`, what is still pending when it runs out fails with
+   * TimeoutError and the producer closes anyway (a later call may shorten the deadline, never extend it).
+   */
+  close(options?: CloseOptions): Promise<void> {
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined) {
+      if (typeof timeoutMs !== 'number' || !Number.isSafeInteger(timeoutMs) || timeoutMs < 0) {
+        return Promise.reject(
+          new InvalidArgumentError('timeoutMs', `expected a non-negative integer, got \`${String(timeoutMs)}\``),
+        );
+      }
+      this.#armCloseDeadline(timeoutMs);
+    }
     this.#closePromise ??= this.#close();
     return this.#closePromise;
   }
@@ -188,8 +201,10 @@ export class PartitionProducer implements Producer, LinkOwner {
     this.#inFlight++;
     const explicit = pending.message.sequenceId;
     pending.sequenceId = explicit ?? this.#nextSequenceId++;
+    this.#hold.busy(true);
     if (!this.#options.batchingEnabled) {
-      this.#enqueue(buildSingleOp(this.#opContext, pending, this.#context.clock.now()));
+      const op = this.#build([pending], (time) => buildSingleOp(this.#opContext, pending, time));
+      if (op !== undefined) this.#enqueue(op);
       return;
     }
     const size = pending.message.payload.length;
@@ -213,21 +228,53 @@ export class PartitionProducer implements Producer, LinkOwner {
     this.#batchTimer = undefined;
     const messages = this.#batch.take();
     if (messages.length === 0) return;
-    const now = this.#context.clock.now();
     // A batch of one goes out as a plain message, as Apache's Java client does: no batch framing, and the
     // message id the caller gets is the one a consumer sees.
     if (messages.length === 1) {
-      this.#enqueue(buildSingleOp(this.#opContext, messages[0]!, now));
+      const op = this.#build(messages, (time) => buildSingleOp(this.#opContext, messages[0]!, time));
+      if (op !== undefined) this.#enqueue(op);
       return;
     }
-    const op = buildBatchOp(this.#opContext, messages, now);
+    const op = this.#build(messages, (time) => buildBatchOp(this.#opContext, messages, time));
+    if (op === undefined) return;
     if (op.payload.length <= this.#maxMessageSize) {
       this.#enqueue(op);
       return;
     }
     // batchingMaxBytes above the broker's limit, and the per-message headers tipped the batch over it: each
     // message fits on its own (checked in send), so send them one by one, in order.
-    for (const message of messages) this.#enqueue(buildSingleOp(this.#opContext, message, now));
+    for (const message of messages) {
+      const single = this.#build([message], (time) => buildSingleOp(this.#opContext, message, time));
+      if (single !== undefined) this.#enqueue(single);
+    }
+  }
+
+  /**
+   * Builds the frame of messages already taken from the batch (or of one message). This runs inside the
+   * batch timer too, so it must not throw: if building fails, those messages fail with the error (every
+   * field was checked in send(), so this is a last resort) and the producer goes on with the others.
+   */
+  #build(messages: readonly PendingMessage[], build: (time: OpTime) => SendOp): SendOp | undefined {
+    const clock = this.#context.clock;
+    try {
+      return build({ publishTime: clock.now(), createdAt: monotonicNow(clock) });
+    } catch (cause) {
+      this.#failUnsent(messages, cause);
+      return undefined;
+    }
+  }
+
+  /** Messages that will never be written (their frame could not be built or encoded) fail with the cause. */
+  #failUnsent(messages: readonly PendingMessage[], cause: unknown): void {
+    const error =
+      cause instanceof PulsarError
+        ? cause
+        : new PulsarError(`cannot encode the message: ${String(cause)}`, { retriable: false, cause });
+    this.#log.error({ err: error, messages: messages.length }, 'could not build a SEND frame: messages failed');
+    for (const message of messages) message.reject(error);
+    this.#inFlight -= messages.length;
+    this.#flushes.settle(messages.length);
+    this.#afterSettling();
   }
 
   #enqueue(op: SendOp): void {
@@ -249,8 +296,20 @@ export class PartitionProducer implements Producer, LinkOwner {
     const connection = link.connection;
     while (this.#written < this.#pending.size) {
       const op = this.#pending.at(this.#written)!;
+      let writable: boolean;
+      try {
+        writable = connection.sendPayload(op.command, op.metadata, op.payload);
+      } catch (cause) {
+        // Encoding failed (never for a message send() accepted): the broker never sees this frame, so it
+        // leaves the queue here, or every receipt after it would look out of order.
+        this.#pending.removeAt(this.#written);
+        this.#failUnsent(op.messages, cause);
+        // Settling may have let blocked sends in, and they pumped already.
+        if (this.#link !== link || this.#writeBlocked) return;
+        continue;
+      }
       this.#written++;
-      if (!connection.sendPayload(op.command, op.metadata, op.payload)) {
+      if (!writable) {
         this.#writeBlocked = true;
         connection.waitWritable().then(
           () => this.#resumeWrites(link),
@@ -325,7 +384,7 @@ export class PartitionProducer implements Producer, LinkOwner {
   readonly #onSendTimeout = (): void => {
     this.#timeoutTimer = undefined;
     const limit = this.#options.sendTimeoutMs;
-    const now = this.#context.clock.now();
+    const now = monotonicNow(this.#context.clock);
     let failed = false;
     for (
       let op = this.#pending.peek();
@@ -348,7 +407,7 @@ export class PartitionProducer implements Producer, LinkOwner {
     if (limit === 0 || this.#timeoutTimer !== undefined) return;
     const head = this.#pending.peek();
     if (head === undefined) return;
-    const delay = Math.max(0, head.createdAt + limit - this.#context.clock.now());
+    const delay = Math.max(0, head.createdAt + limit - monotonicNow(this.#context.clock));
     this.#timeoutTimer = this.#context.clock.setTimeout(this.#onSendTimeout, delay);
   }
 
@@ -369,6 +428,7 @@ export class PartitionProducer implements Producer, LinkOwner {
     while (this.#blocked.size > 0 && this.#inFlight < max && this.#state !== ProducerState.Closed) {
       this.#admit(this.#blocked.shift()!);
     }
+    this.#hold.busy(this.#inFlight > 0 || this.#blocked.size > 0);
   }
 
   #tooLarge(size: number): InvalidArgumentError {
@@ -386,7 +446,7 @@ export class PartitionProducer implements Producer, LinkOwner {
 
   async #start(): Promise<void> {
     const clock = this.#context.clock;
-    const deadline = clock.now() + this.#context.operationTimeoutMs;
+    const deadline = monotonicNow(clock) + this.#context.operationTimeoutMs;
     for (;;) {
       try {
         await this.#register();
@@ -394,7 +454,7 @@ export class PartitionProducer implements Producer, LinkOwner {
       } catch (error) {
         const delay = this.#backoff.next();
         const retriable = error instanceof PulsarError && error.retriable && !isFatal(error);
-        if (!retriable || clock.now() + delay >= deadline) {
+        if (!retriable || monotonicNow(clock) + delay >= deadline) {
           this.#state = ProducerState.Closed;
           throw error;
         }
@@ -443,6 +503,9 @@ export class PartitionProducer implements Producer, LinkOwner {
       );
     } catch (error) {
       connection.unregisterProducer(this.producerId);
+      // The broker may still create the producer after we stopped waiting; the next PRODUCER with this id
+      // would then be refused as "already present" (ServiceNotReady), which closes the shared connection.
+      if (error instanceof TimeoutError && !connection.isClosed) this.#closeOnBroker(connection);
       throw error;
     }
     const success = response.producerSuccess;
@@ -552,8 +615,15 @@ export class PartitionProducer implements Producer, LinkOwner {
     const link = this.#link;
     this.#link = undefined;
     if (link !== undefined && !link.connection.isClosed) {
+      // Within what is left of the close deadline, if there is one.
+      const deadline = this.#closeDeadline;
+      const waitMs =
+        deadline === undefined ? undefined : Math.max(1, deadline - monotonicNow(this.#context.clock));
       try {
-        await link.connection.request((requestId) => closeProducerCommand(this.producerId, requestId));
+        await link.connection.request(
+          (requestId) => closeProducerCommand(this.producerId, requestId),
+          waitMs,
+        );
       } catch (error) {
         this.#log.debug({ error: String(error) }, 'CLOSE_PRODUCER failed; the producer is closed anyway');
       }
@@ -561,6 +631,27 @@ export class PartitionProducer implements Producer, LinkOwner {
     link?.connection.unregisterProducer(this.producerId);
     this.#log.info({}, 'producer closed');
   }
+
+  #armCloseDeadline(timeoutMs: number): void {
+    if (this.#state === ProducerState.Closed) return;
+    const deadline = monotonicNow(this.#context.clock) + timeoutMs;
+    if (this.#closeDeadline !== undefined && this.#closeDeadline <= deadline) return;
+    this.#closeDeadline = deadline;
+    this.#closeTimer?.cancel();
+    this.#closeTimer = this.#context.clock.setTimeout(this.#onCloseDeadline, timeoutMs);
+  }
+
+  readonly #onCloseDeadline = (): void => {
+    this.#closeTimer = undefined;
+    if (this.#state !== ProducerState.Closing) return;
+    const pending = this.#inFlight + this.#blocked.size;
+    if (pending === 0) return;
+    this.#log.warn({ pending }, 'close deadline reached: failing the messages still pending');
+    // The flush close() waits for then completes, and close() goes on as usual.
+    this.#failAllPending(
+      new TimeoutError('the producer was closed before the broker receipted the message (close timeoutMs)'),
+    );
+  };
 
   /** Fatal error: every message waiting fails with it, and the producer closes. */
   #fail(error: Error): void {
@@ -574,6 +665,11 @@ export class PartitionProducer implements Producer, LinkOwner {
       link.connection.unregisterProducer(this.producerId);
       if (!link.connection.isClosed) this.#closeOnBroker(link.connection);
     }
+    this.#failAllPending(error);
+  }
+
+  /** Every message accepted or waiting for room fails with `error`. */
+  #failAllPending(error: Error): void {
     for (const op of this.#pending.drain()) this.#settleFailed(op, error);
     this.#written = 0;
     const batched = this.#batch.take();
@@ -583,6 +679,7 @@ export class PartitionProducer implements Producer, LinkOwner {
     for (const message of blocked) message.reject(error);
     this.#flushes.acceptAndSettle(blocked.length);
     this.#inFlight = 0;
+    this.#hold.busy(false);
   }
 
   #closeOnBroker(connection: Connection): void {
@@ -594,6 +691,8 @@ export class PartitionProducer implements Producer, LinkOwner {
     this.#batchTimer = undefined;
     this.#timeoutTimer?.cancel();
     this.#timeoutTimer = undefined;
+    this.#closeTimer?.cancel();
+    this.#closeTimer = undefined;
     this.#wakeReconnect?.();
   }
 }

@@ -29,6 +29,6 @@ export interface SendOp {
   readonly command: BaseCommand;
   readonly metadata: MessageMetadata;
   readonly payload: Uint8Array;
-  /** clock.now() when the frame was built: the send timeout runs from here. */
+  /** Monotonic time (Clock.monotonicNow) when the frame was built: the send timeout runs from here. */
   readonly createdAt: number;
 }

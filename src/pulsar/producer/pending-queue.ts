@@ -38,6 +38,19 @@ export class PendingQueue<T> {
     return item;
   }
 
+  /** Removes and returns the item `index` places after the oldest one; O(size), for rare failures only. */
+  removeAt(index: number): T | undefined {
+    if (index < 0 || index >= this.count) return undefined;
+    const mask = this.items.length - 1;
+    const item = this.items[(this.head + index) & mask];
+    for (let i = index; i < this.count - 1; i++) {
+      this.items[(this.head + i) & mask] = this.items[(this.head + i + 1) & mask];
+    }
+    this.items[(this.head + this.count - 1) & mask] = undefined;
+    this.count--;
+    return item;
+  }
+
   /** Removes every item and returns them, oldest first. */
   drain(): T[] {
     const all: T[] = [];

@@ -2,7 +2,7 @@
 // messages routed by key hash or round-robin (router.ts). A non-partitioned topic gets its single
 // PartitionProducer directly, with nothing in between on the send path.
 import type { ClientContext } from '../connection/contract.ts';
-import type { MessageId, OutgoingMessage, Producer, ProducerOptions } from '../types.ts';
+import type { CloseOptions, MessageId, OutgoingMessage, Producer, ProducerOptions } from '../types.ts';
 import { resolveProducerOptions } from './options.ts';
 import { PartitionProducer } from './partition-producer.ts';
 import { PartitionRouter } from './router.ts';
@@ -11,7 +11,6 @@ export class PartitionedProducer implements Producer {
   readonly topic: string;
   readonly #producers: readonly PartitionProducer[];
   readonly #router: PartitionRouter;
-  #closePromise: Promise<void> | undefined;
 
   constructor(topic: string, producers: readonly PartitionProducer[], router: PartitionRouter) {
     this.topic = topic;
@@ -44,9 +43,9 @@ export class PartitionedProducer implements Producer {
     await Promise.all(this.#producers.map((producer) => producer.flush()));
   }
 
-  close(): Promise<void> {
-    this.#closePromise ??= Promise.all(this.#producers.map((producer) => producer.close())).then(() => {});
-    return this.#closePromise;
+  /** Closes every partition's producer (each idempotent, each with the same deadline when one is given). */
+  async close(options?: CloseOptions): Promise<void> {
+    await Promise.all(this.#producers.map((producer) => producer.close(options)));
   }
 }
 

@@ -8,7 +8,7 @@
 // - Unkeyed, batching off: plain per-message round-robin.
 // Both round-robins start at a random partition so that many producers do not all begin on partition 0.
 import { javaStringHash } from '../protocol/index.ts';
-import type { Clock } from '../util/index.ts';
+import { type Clock, monotonicNow } from '../util/index.ts';
 
 /** How many publish delays one unkeyed partition window lasts (Java's default). */
 export const PARTITION_SWITCH_DELAYS = 10;
@@ -45,7 +45,7 @@ export class PartitionRouter {
   choose(key: string | undefined): number {
     if (key !== undefined) return partitionForKey(key, this.partitions);
     if (this.switchMs > 0) {
-      return (Math.floor(this.clock.now() / this.switchMs) + this.next) % this.partitions;
+      return (Math.floor(monotonicNow(this.clock) / this.switchMs) + this.next) % this.partitions;
     }
     const partition = this.next;
     this.next = (this.next + 1) % this.partitions;

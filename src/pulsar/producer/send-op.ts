@@ -19,6 +19,14 @@ import { CompressionType, type OutgoingMessage } from '../types.ts';
 import { writeBatchPayload } from './batch-payload.ts';
 import type { PendingMessage, SendOp } from './pending-message.ts';
 
+/** When a frame is built: publish_time is wall-clock time; the send timeout runs on the monotonic clock. */
+export interface OpTime {
+  /** Milliseconds since the epoch (clock.now()). */
+  readonly publishTime: number;
+  /** Monotonic milliseconds (see Clock.monotonicNow). */
+  readonly createdAt: number;
+}
+
 export interface OpContext {
   readonly producerId: bigint;
   /** The name the broker confirmed (it goes in every message's metadata). */
@@ -38,14 +46,14 @@ function eventTimeOf(message: OutgoingMessage): bigint | undefined {
   return message.eventTime === undefined ? undefined : BigInt(message.eventTime);
 }
 
-export function buildSingleOp(context: OpContext, pending: PendingMessage, now: number): SendOp {
+export function buildSingleOp(context: OpContext, pending: PendingMessage, time: OpTime): SendOp {
   const message = pending.message;
   const type = protoCompression[context.compressionType];
   const raw = message.payload;
   const metadata = create(MessageMetadataSchema, {
     producerName: context.producerName,
     sequenceId: pending.sequenceId,
-    publishTime: BigInt(now),
+    publishTime: BigInt(time.publishTime),
     properties: message.properties === undefined ? undefined : keyValues(message.properties),
     partitionKey: message.key,
     orderingKey: message.orderingKey,
@@ -60,7 +68,7 @@ export function buildSingleOp(context: OpContext, pending: PendingMessage, now: 
     command: sendCommand(context.producerId, pending.sequenceId, 1),
     metadata,
     payload: compressed(type, raw, metadata),
-    createdAt: now,
+    createdAt: time.createdAt,
   };
 }
 
@@ -73,7 +81,11 @@ function compressed(type: ProtoCompressionType, raw: Uint8Array, metadata: Messa
   return out;
 }
 
-export function buildBatchOp(context: OpContext, messages: readonly PendingMessage[], now: number): SendOp {
+export function buildBatchOp(
+  context: OpContext,
+  messages: readonly PendingMessage[],
+  time: OpTime,
+): SendOp {
   const type = protoCompression[context.compressionType];
   const count = messages.length;
   const raw = writeBatchPayload(messages);
@@ -83,7 +95,7 @@ export function buildBatchOp(context: OpContext, messages: readonly PendingMessa
     producerName: context.producerName,
     sequenceId: first.sequenceId,
     highestSequenceId: last.sequenceId,
-    publishTime: BigInt(now),
+    publishTime: BigInt(time.publishTime),
     numMessagesInBatch: count,
     uncompressedSize: raw.length,
   });
@@ -101,7 +113,7 @@ export function buildBatchOp(context: OpContext, messages: readonly PendingMessa
     command: sendCommand(context.producerId, first.sequenceId, count, { highestSequenceId: last.sequenceId }),
     metadata,
     payload: compressed(type, raw, metadata),
-    createdAt: now,
+    createdAt: time.createdAt,
   };
 }
 

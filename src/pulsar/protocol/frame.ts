@@ -7,7 +7,7 @@
 //
 // Integers are big-endian; totalSize counts every byte after itself. The CRC32C covers metadataSize,
 // MessageMetadata and payload (not the magic, not the command).
-import { fromBinary, isFieldSet, toBinary } from '@bufbuild/protobuf';
+import { create, fromBinary, isFieldSet, toBinary } from '@bufbuild/protobuf';
 import type { InboundPayload } from '../connection/contract.ts';
 import { ProtocolError } from '../errors.ts';
 import { commandFieldOf } from './command-fields.ts';
@@ -78,7 +78,7 @@ export function encodePayloadCommand(
 /**
  * Decodes one frame without its 4-byte total-size prefix (what FrameReader yields). The payload and metadata
  * byte fields are views into `frame`, not copies. Throws ProtocolError, and nothing else, on malformed input;
- * a checksum mismatch is reported through `checksumValid`, not thrown.
+ * a checksum mismatch is reported through `checksumValid`, not thrown, whatever the bytes under it hold.
  */
 export function decodeFrame(frame: Uint8Array): DecodedFrame {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
@@ -113,18 +113,42 @@ function decodePayload(frame: Uint8Array, view: DataView, start: number): Inboun
     at += 6 + size;
   }
   // Protocol versions before v6 sent no checksum; accept such frames as they are.
-  let expected: number | undefined;
   if (readU16(view, at, 'magic') === MAGIC_CRC32C) {
-    expected = readU32(view, at + 2, 'checksum');
+    const expected = readU32(view, at + 2, 'checksum');
     at += 6;
+    // Checked before anything under it is parsed: corrupt bytes are the consumer's business (it asks for the
+    // entry again), not a protocol violation that would tear down the connection and every consumer on it.
+    if (crc32c(frame.subarray(at)) !== expected) {
+      return { brokerEntryMetadata, ...unverified(frame, view, at), checksumValid: false };
+    }
   }
-  const checked = frame.subarray(at);
   const metaSize = readU32(view, at, 'metadata size');
   const metaBytes = slice(frame, at + 4, metaSize, 'message metadata');
   const metadata = parse('message metadata', () => fromBinary(MessageMetadataSchema, metaBytes));
   const payload = frame.subarray(at + 4 + metaSize);
-  const checksumValid = expected === undefined || crc32c(checked) === expected;
-  return { brokerEntryMetadata, metadata, payload, checksumValid };
+  return { brokerEntryMetadata, metadata, payload, checksumValid: true };
+}
+
+/**
+ * Metadata and payload of an entry that failed its checksum, as far as they parse, else empty metadata and
+ * payload. Never delivered; the consumer only reads how many messages the entry claims, to give their
+ * permits back (clamped, since the number may be the corrupt part).
+ */
+function unverified(
+  frame: Uint8Array,
+  view: DataView,
+  at: number,
+): { metadata: MessageMetadata; payload: Uint8Array } {
+  try {
+    const metaSize = readU32(view, at, 'metadata size');
+    const metaBytes = slice(frame, at + 4, metaSize, 'message metadata');
+    return {
+      metadata: fromBinary(MessageMetadataSchema, metaBytes),
+      payload: frame.subarray(at + 4 + metaSize),
+    };
+  } catch {
+    return { metadata: create(MessageMetadataSchema), payload: new Uint8Array(0) };
+  }
 }
 
 function readU32(view: DataView, at: number, what: string): number {

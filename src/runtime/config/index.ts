@@ -7,6 +7,7 @@ export {
   defaultSubscriptionName,
   defaultSubscriptionType,
 } from './defaults.ts';
+export { type FileValue, type FunctionConfigFile, readFunctionConfigFile } from './function-config-file.ts';
 export { loadConfig } from './load.ts';
 export { readFileOrUndefined } from './node-files.ts';
 export { formatProblem, formatProblems, REDACTED } from './problems.ts';

@@ -52,12 +52,6 @@ export function readStream(
       'expected false with PF_MODE=stream: a running script cannot be given a new $1 per message',
     );
   }
-  if (s.isSet('PF_TRIM_TRAILING_NEWLINE')) {
-    s.warn(
-      'PF_TRIM_TRAILING_NEWLINE',
-      'ignored with PF_MODE=stream: each reply is framed, so the output has no trailing newline to trim',
-    );
-  }
   if (codec === undefined || pipeline === undefined || backoff === undefined || backoffMax === undefined) {
     return undefined;
   }

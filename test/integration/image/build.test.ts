@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,22 +17,13 @@ import {
   ImageBuildError,
   productionPackages,
 } from '../../../src/image/index.ts';
+import { DOCKER_TIMEOUT_MS, docker, freshRuntimeRoot } from '../../support/docker.ts';
 import { testEnv } from '../../support/env.ts';
 
 const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** Generous: a cold build copies the runtime's dependencies into a layer. */
-const DOCKER_TIMEOUT_MS = 300_000;
 const SCRIPT = '#!/usr/bin/env bash\n# reverses stdin\nrev\n';
 const RUN_ID = randomBytes(4).toString('hex');
-
-async function docker(...args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync('docker', args, {
-    timeout: DOCKER_TIMEOUT_MS,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  return stdout;
-}
 
 /** Runs `bash -c script` in the image the way production runs it: read-only root, tmpfs /tmp, host network. */
 async function runInImage(image: string, script: string, options: string[] = []): Promise<string> {
@@ -53,21 +44,6 @@ async function runInImage(image: string, script: string, options: string[] = [])
   );
 }
 
-/**
- * A pf-bash package root whose dist/ is compiled afresh from src/ (so the test neither needs nor touches the
- * checkout's dist/), with the checkout's other parts linked in.
- */
-async function freshRoot(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'pf-root-'));
-  for (const part of ['package.json', 'package-lock.json', 'node_modules', 'images', 'scripts']) {
-    await symlink(join(ROOT, part), join(root, part));
-  }
-  await execFileAsync('bash', [join(ROOT, 'scripts/build.sh'), join(root, 'dist')], {
-    timeout: DOCKER_TIMEOUT_MS,
-  });
-  return root;
-}
-
 class Collect {
   text = '';
   write(chunk: string): void {
@@ -85,7 +61,7 @@ describe('buildFunctionImage with the Docker Engine', () => {
   let image: string;
 
   before(async () => {
-    root = await freshRoot();
+    root = await freshRuntimeRoot();
     dir = await mkdtemp(join(tmpdir(), 'pf-image-'));
     await writeFile(join(dir, 'reverse.sh'), SCRIPT);
     await writeFile(join(dir, 'words.txt'), 'apple\n');

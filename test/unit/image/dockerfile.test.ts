@@ -248,6 +248,51 @@ describe('imageBuildPlan', () => {
   });
 });
 
+describe('imageBuildPlan with environment', () => {
+  const withTemplate: ImageInputs = { ...INPUTS, dockerfile: DOCKERFILE };
+
+  it('appends one ENV instruction, sorted, with every value literal', () => {
+    const { context } = imageBuildPlan(
+      {
+        script: '/x/reverse.sh',
+        env: { PF_SCRIPT_ARGV_PAYLOAD: 'true', GREETING: 'say "hi" to $HOME \\o/ ünï' },
+      },
+      withTemplate,
+    );
+    const entry = context[0];
+    assert.ok(entry !== undefined && 'content' in entry && entry.target === 'Dockerfile');
+    assert.ok(entry.content.startsWith(DOCKERFILE));
+    assert.equal(
+      entry.content.slice(DOCKERFILE.length),
+      '\n# Default environment given with the build (pf-bash build --env).\n' +
+        'ENV GREETING="say \\"hi\\" to \\$HOME \\\\o/ ünï" \\\n    PF_SCRIPT_ARGV_PAYLOAD="true"\n',
+    );
+  });
+
+  it('keeps the template as a file of the context when no environment is given', () => {
+    assert.deepEqual(plan({ env: {} }).context[0], {
+      target: 'Dockerfile',
+      from: 'runtime',
+      path: DOCKERFILE_TEMPLATE,
+    });
+  });
+
+  it('refuses bad names, the identity, a token and control characters', () => {
+    assert.deepEqual(
+      problemsOf(
+        { env: { 'A-B': '1', PF_NAME: 'x', PF_AUTH_TOKEN: 'secret', OK: 'line\nbreak', FINE: 'yes' } },
+        withTemplate,
+      ),
+      [
+        'env "A-B": expected a variable name ([A-Za-z_][A-Za-z0-9_]*)',
+        'env PF_NAME: set from the script, name, tenant and namespace options',
+        'env PF_AUTH_TOKEN: anyone holding the image could read it; give it at run time (PF_AUTH_TOKEN_FILE)',
+        'env OK: control characters are not allowed in the value',
+      ],
+    );
+  });
+});
+
 describe('productionPackages', () => {
   it('keeps every package but the root and dev-only ones, sorted, optional ones marked', () => {
     const lock = {

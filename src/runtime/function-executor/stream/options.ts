@@ -7,7 +7,10 @@ import type { StreamProcessEvent } from './events.ts';
 
 export { StreamCodec } from '../../config/types.ts';
 
-/** Exec mode's options that mean the same here; `payloadAsArgument` and `trimTrailingNewline` do not apply. */
+/**
+ * Exec mode's options that mean the same here (`trimTrailingNewline` applies to `pf_reply`'s stdin form, the
+ * equivalent of exec mode's stdout); `payloadAsArgument` does not apply.
+ */
 type SharedOptions = Pick<
   ExecExecutorOptions,
   | 'scriptPath'
@@ -16,6 +19,7 @@ type SharedOptions = Pick<
   | 'killGraceMs'
   | 'maxOutputBytes'
   | 'maxControlBytes'
+  | 'trimTrailingNewline'
   | 'forwardSourceMessageProperty'
   | 'permanentExitCode'
   | 'passEnv'
@@ -66,6 +70,7 @@ export interface NormalizedStreamOptions {
   readonly killGraceMs: number;
   readonly maxOutputBytes: number;
   readonly maxControlBytes: number;
+  readonly trimTrailingNewline: boolean;
   readonly forwardSourceMessageProperty: boolean;
   readonly permanentExitCode: number;
   readonly bashPath: string;
@@ -144,6 +149,7 @@ export function normalizeStreamOptions(
       killGraceMs: shared.killGraceMs,
       maxOutputBytes: shared.maxOutputBytes,
       maxControlBytes: shared.maxControlBytes,
+      trimTrailingNewline: shared.trimTrailingNewline,
       forwardSourceMessageProperty: shared.forwardSourceMessageProperty,
       permanentExitCode: shared.permanentExitCode,
       bashPath: shared.bashPath,

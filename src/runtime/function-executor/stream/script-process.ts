@@ -45,6 +45,8 @@ export interface ScriptProcessSpec {
   readonly options: NormalizedStreamOptions;
   readonly clock: Clock;
   readonly onExit: (report: ExitReport) => void;
+  /** A reply came: the pipeline has room again. */
+  readonly onAnswered: () => void;
 }
 
 export class ScriptProcess {
@@ -210,11 +212,17 @@ export class ScriptProcess {
       this.#protocolFault(error.message);
       return;
     }
+    let answered = false;
     for (const event of events) {
-      if (this.#state !== ProcessState.Running) return;
-      if (event.kind === 'control') this.#onControl(event.data);
-      else this.#onReply(event);
+      if (this.#state !== ProcessState.Running) break;
+      if (event.kind === 'control') {
+        this.#onControl(event.data);
+      } else {
+        this.#onReply(event);
+        answered = true;
+      }
     }
+    if (answered && this.#state === ProcessState.Running) this.#spec.onAnswered();
   }
 
   #protocolFault(message: string): void {

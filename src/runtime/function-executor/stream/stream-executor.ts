@@ -65,6 +65,8 @@ export function createStreamExecutor(options: StreamExecutorOptions & { readonly
   env.PF_CONTROL_FD = '1';
   env.PF_MODE = 'stream';
   env.PF_STREAM_CODEC = normalized.codec;
+  // pf_reply trims its stdin as exec mode trims stdout.
+  env.PF_TRIM_TRAILING_NEWLINE = String(normalized.trimTrailingNewline);
   const executor = new StreamExecutor(
     { ...normalized, scriptPath, cwd: normalized.cwd ?? path.dirname(scriptPath) },
     env,
@@ -210,6 +212,7 @@ export class StreamExecutor implements FunctionExecutor {
           this.#onExit(slot, started, report);
           resolveExited();
         },
+        onAnswered: () => this.#dispatch(),
       });
       // onExit may already have run (a spawn error is reported asynchronously, but be safe).
       if (started.alive) slot.process = started;
