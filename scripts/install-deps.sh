@@ -10,7 +10,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   pf_log "npm install (Node $(node --version))"
   # Not `npm ci`: the registries reachable here serve only the Linux builds of biome's and buf's per-platform
   # packages, so the lock file cannot list the others and `npm ci` refuses it as out of sync. `npm install`
-  # installs exactly the locked versions and leaves package-lock.json unchanged (checked in CI by the stamp).
+  # installs exactly the locked versions and leaves package-lock.json unchanged (checked below).
   npm install --no-audit --no-fund --loglevel=error
   [ "$(sha256sum package-lock.json | cut -d' ' -f1)" = "$want" ] ||
     pf_die "npm install changed package-lock.json: commit the updated lock file"
