@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs a benchmark against the local broker, from a fresh machine: Node 24 and the npm dependencies, Apache's
-# Python client in its venv, and the shared Pulsar standalone — started here only when it is not running, and
-# then stopped again when the benchmark ends (a broker someone else runs is left alone).
-#   scripts/bench.sh client [count] [rounds]    bench/client.bench.ts: our client vs Apache's Python client
-# Settings: PULSAR_BROKER_PORT / PULSAR_HTTP_PORT as for scripts/pulsar-standalone.sh; BENCH_* as in the bench.
+# Runs a benchmark from a fresh machine: Node 24 and the npm dependencies, Apache's Python client in its venv,
+# the shared Pulsar standalone and, for `image`, the Docker engine and local base image. Services are started
+# through scripts/services.sh, which stops afterwards only what it started itself.
+#   scripts/bench.sh client  [count] [rounds]   bench/client.bench.ts: our client vs Apache's Python client
+#   scripts/bench.sh runtime [args]             bench/runtime.bench.ts: exec and stream modes vs their ceilings
+#   scripts/bench.sh image   [args]             bench/image.bench.ts: image size, build times, start to ready
+# Settings: PULSAR_BROKER_PORT / PULSAR_HTTP_PORT as for scripts/pulsar-standalone.sh; BENCH_* as in each bench.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -11,31 +13,20 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 which=${1:-}
 shift || true
 case $which in
-  client) bench=bench/client.bench.ts ;;
-  *) pf_die "usage: scripts/bench.sh client [count] [rounds]" ;;
+  client | runtime) export PF_SKIP_DOCKER=1 ;;
+  image) ;;
+  *) pf_die "usage: scripts/bench.sh client|runtime|image [args]" ;;
 esac
+bench=bench/$which.bench.ts
 
 pf_use_node24
 cd "$PF_ROOT"
 bash scripts/install-deps.sh
-bash scripts/python-peer.sh setup >/dev/null
-
-started_broker=0
-stop_broker() {
-  if [ "$started_broker" = 1 ]; then bash scripts/pulsar-standalone.sh stop || true; fi
-}
-trap stop_broker EXIT
+bash scripts/services.sh up
+trap 'bash scripts/services.sh down' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-if ! bash scripts/pulsar-standalone.sh status >/dev/null 2>&1; then
-  started_broker=1
-  bash scripts/pulsar-standalone.sh start
-fi
-
-export PF_ROOT
-export PULSAR_SERVICE_URL=pulsar://127.0.0.1:${PULSAR_BROKER_PORT:-6650}
-export PULSAR_ADMIN_URL=http://127.0.0.1:${PULSAR_HTTP_PORT:-8080}
-PF_PYTHON=$(bash scripts/python-peer.sh python)
-export PF_PYTHON
+# shellcheck source=/dev/null
+source "$PF_CACHE/services.env"
 pf_log "node $bench $*"
 node "$bench" "$@"

@@ -1,7 +1,7 @@
 // `pf-bash consume`: receives messages from a topic with pf-bash's own client, for trying a function, and prints
 // them as JSON lines or as the payloads' exact bytes. A subscription it made up is removed again at the end.
 import { randomBytes } from 'node:crypto';
-import { InitialPosition, SubscriptionType } from '../pulsar/index.ts';
+import { type Consumer, InitialPosition, SubscriptionType } from '../pulsar/index.ts';
 import {
   type CliIo,
   type CommandSpec,
@@ -10,8 +10,8 @@ import {
   type ParsedArgs,
   processIo,
 } from './args.ts';
-import { formatWarnings, loadBrokerSettings } from './function-settings.ts';
 import {
+  brokerSettings,
   interruption,
   OUTPUT_FORMATS,
   OutputFormat,
@@ -19,6 +19,7 @@ import {
   ReceiveEnd,
   receiveUntil,
   SERVICE_URL_OPTION,
+  TOPIC_OPTION,
   topicOption,
   writeMessage,
 } from './messages.ts';
@@ -39,12 +40,7 @@ prints one JSON object per message (topic, messageId, key, properties, eventTime
 UTF-8 text, payloadBase64); --output raw writes the payloads' bytes exactly, nothing added. Without
 --subscription, a new one is made for this run and removed at the end.`,
   options: {
-    topic: {
-      type: 'string',
-      value: 'TOPIC',
-      required: true,
-      description: 'the topic (short names as in PF_INPUTS)',
-    },
+    topic: TOPIC_OPTION,
     'service-url': SERVICE_URL_OPTION,
     subscription: {
       type: 'string',
@@ -93,17 +89,13 @@ async function consume(args: ParsedArgs, io: CliIo): Promise<number> {
     TYPES[args.choice('subscription-type', Object.keys(TYPES) as (keyof typeof TYPES)[]) ?? 'exclusive'];
   const named = args.string('subscription');
   const subscription = named ?? `pf-bash-consume-${randomBytes(6).toString('hex')}`;
-  const serviceUrl = args.string('service-url');
-  const settings = loadBrokerSettings({
-    ...io.env,
-    ...(serviceUrl === undefined ? {} : { PF_SERVICE_URL: serviceUrl }),
-  });
-  io.stderr.write(formatWarnings(settings.warnings));
+  const broker = brokerSettings(args, io);
 
-  const client = openClient(settings.config.broker);
+  const client = openClient(broker);
   const { interrupted, stop } = interruption(io);
+  let consumer: Consumer | undefined;
   try {
-    const consumer = await client.subscribe({
+    consumer = await client.subscribe({
       topic,
       subscription,
       subscriptionType: type,
@@ -122,8 +114,6 @@ async function consume(args: ParsedArgs, io: CliIo): Promise<number> {
       await consumer.acknowledge(next);
       received++;
     }
-    if (named === undefined) await consumer.unsubscribe();
-    else await consumer.close();
     if (count !== 0 && received < count) {
       const why = end === ReceiveEnd.Interrupted ? 'interrupted' : `no more within ${timeoutMs} ms`;
       io.stderr.write(`received ${received} of ${count} messages from ${topic}: ${why}\n`);
@@ -132,6 +122,8 @@ async function consume(args: ParsedArgs, io: CliIo): Promise<number> {
     return ExitCode.Ok;
   } finally {
     stop();
+    // A subscription made up for this run goes, also after a failure; a named one stays.
+    if (named === undefined) await consumer?.unsubscribe().catch(() => undefined);
     await client.close();
   }
 }

@@ -14,7 +14,7 @@ import {
   readFileOrUndefined,
   readFunctionConfigFile,
 } from '../runtime/config/index.ts';
-import { ConfigurationError } from './args.ts';
+import { ConfigurationError, type ParsedArgs } from './args.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -74,6 +74,20 @@ export function loadBrokerSettings(env: Env, readFile: ReadFile = readFileOrUnde
   const broker: Record<string, string | undefined> = { PF_INPUTS: PLACEHOLDER_INPUT };
   for (const name of BROKER_VARIABLES) broker[name] = env[name];
   return loadFunctionSettings(broker, readFile);
+}
+
+/** `env` with the variables that flags set: each pair is a string option and the variable it sets. */
+export function withFlagVariables<T extends string | undefined>(
+  args: ParsedArgs,
+  env: Readonly<Record<string, T>>,
+  flags: readonly (readonly [flag: string, variable: string])[],
+): Record<string, T | string> {
+  const result: Record<string, T | string> = { ...env };
+  for (const [flag, variable] of flags) {
+    const value = args.string(flag);
+    if (value !== undefined) result[variable] = value;
+  }
+  return result;
 }
 
 /** Warnings as `warning: …` lines. */

@@ -26,7 +26,12 @@ import {
   processIo,
   UsageError,
 } from './args.ts';
-import { configVariables, type FunctionSettings, loadFunctionSettings } from './function-settings.ts';
+import {
+  configVariables,
+  type FunctionSettings,
+  loadFunctionSettings,
+  withFlagVariables,
+} from './function-settings.ts';
 
 export const MANIFEST_SPEC: CommandSpec = {
   name: 'manifest',
@@ -145,17 +150,12 @@ export function deploymentFor(
   env: CliIo['env'],
   readFile: ReadFile,
 ): { deployment: FunctionDeployment; warnings: string[] } {
-  const vars = configVariables(env);
-  const flags = [
+  const vars = withFlagVariables(args, configVariables(env), [
     ['config-file', 'PF_FUNCTION_CONFIG_FILE'],
     ['name', 'PF_NAME'],
     ['tenant', 'PF_TENANT'],
     ['namespace', 'PF_NAMESPACE'],
-  ] as const;
-  for (const [flag, variable] of flags) {
-    const value = args.string(flag);
-    if (value !== undefined) vars[variable] = value;
-  }
+  ]);
   Object.assign(vars, args.keyValues('env'));
   const parallelism = args.integer('parallelism', 1);
   if (parallelism !== undefined) vars.PF_NUM_INSTANCES = String(parallelism);

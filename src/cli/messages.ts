@@ -13,6 +13,14 @@ import {
 import type { BrokerConfig } from '../runtime/config/index.ts';
 import { clientOptionsFor } from '../runtime/instance/index.ts';
 import { type CliIo, type OptionSpec, type OutputSink, type ParsedArgs, UsageError } from './args.ts';
+import { formatWarnings, loadBrokerSettings, withFlagVariables } from './function-settings.ts';
+
+export const TOPIC_OPTION: OptionSpec = {
+  type: 'string',
+  value: 'TOPIC',
+  required: true,
+  description: 'the topic (short names as in PF_INPUTS)',
+};
 
 export const SERVICE_URL_OPTION: OptionSpec = {
   type: 'string',
@@ -71,6 +79,13 @@ export function topicOption(args: ParsedArgs, name: string): string | undefined 
 export function messageMetadata(args: ParsedArgs): { key?: string; properties: Record<string, string> } {
   const key = args.string('key');
   return { ...(key === undefined ? {} : { key }), properties: args.keyValues('property') };
+}
+
+/** The broker settings of the environment, --service-url winning over PF_SERVICE_URL; warnings go to stderr. */
+export function brokerSettings(args: ParsedArgs, io: CliIo): BrokerConfig {
+  const settings = loadBrokerSettings(withFlagVariables(args, io.env, [['service-url', 'PF_SERVICE_URL']]));
+  io.stderr.write(formatWarnings(settings.warnings));
+  return settings.config.broker;
 }
 
 /** A client for the broker settings; it logs nothing (the command reports what matters). */

@@ -8,13 +8,14 @@ import {
   type ParsedArgs,
   processIo,
 } from './args.ts';
-import { formatWarnings, loadBrokerSettings } from './function-settings.ts';
 import {
+  brokerSettings,
   MESSAGE_OPTIONS,
   messageMetadata,
   openClient,
   readPayload,
   SERVICE_URL_OPTION,
+  TOPIC_OPTION,
   topicOption,
 } from './messages.ts';
 
@@ -25,12 +26,7 @@ export const PRODUCE_SPEC: CommandSpec = {
 --data, --file or stdin, sent byte for byte (with --lines, each line is a message of its own). Prints each
 message's id (ledger:entry:partition:batchIndex) on stdout.`,
   options: {
-    topic: {
-      type: 'string',
-      value: 'TOPIC',
-      required: true,
-      description: 'the topic (short names as in PF_INPUTS)',
-    },
+    topic: TOPIC_OPTION,
     'service-url': SERVICE_URL_OPTION,
     ...MESSAGE_OPTIONS,
     lines: {
@@ -63,15 +59,10 @@ async function produce(args: ParsedArgs, io: CliIo): Promise<number> {
   const topic = topicOption(args, 'topic') ?? args.requiredString('topic');
   const count = args.integer('count', 1) ?? 1;
   const metadata = messageMetadata(args);
-  const serviceUrl = args.string('service-url');
-  const settings = loadBrokerSettings({
-    ...io.env,
-    ...(serviceUrl === undefined ? {} : { PF_SERVICE_URL: serviceUrl }),
-  });
-  io.stderr.write(formatWarnings(settings.warnings));
+  const broker = brokerSettings(args, io);
   const payload = await readPayload(args, io);
   const payloads = args.flag('lines') ? splitLines(payload) : [payload];
-  const client = openClient(settings.config.broker);
+  const client = openClient(broker);
   try {
     const producer = await client.createProducer({ topic });
     // Sent together, so that many messages batch; the producer keeps their order and bounds what is pending.

@@ -4,7 +4,7 @@
 // function copies onto its output (forwardSourceMessageProperty, on by default); the output that carries it is
 // the answer, and other traffic on the output topic is skipped.
 import { randomUUID } from 'node:crypto';
-import { InitialPosition, SubscriptionType } from '../pulsar/index.ts';
+import { type Consumer, InitialPosition, SubscriptionType } from '../pulsar/index.ts';
 import {
   type CliIo,
   type CommandSpec,
@@ -14,7 +14,7 @@ import {
   processIo,
   UsageError,
 } from './args.ts';
-import { formatWarnings, loadFunctionSettings } from './function-settings.ts';
+import { formatWarnings, loadFunctionSettings, withFlagVariables } from './function-settings.ts';
 import {
   interruption,
   MESSAGE_OPTIONS,
@@ -94,17 +94,12 @@ or as a JSON object (--format json).`,
 
 /** The environment the function's settings are read from, with the flags' variables set. */
 function settingsEnv(args: ParsedArgs, env: CliIo['env']): Record<string, string | undefined> {
-  const result: Record<string, string | undefined> = { ...env };
-  const flags = [
+  const result = withFlagVariables(args, env, [
     ['config-file', 'PF_FUNCTION_CONFIG_FILE'],
     ['input', 'PF_INPUTS'],
     ['output', 'PF_OUTPUT'],
     ['service-url', 'PF_SERVICE_URL'],
-  ] as const;
-  for (const [flag, variable] of flags) {
-    const value = args.string(flag);
-    if (value !== undefined) result[variable] = value;
-  }
+  ]);
   // --input names the input as a whole, as PF_INPUTS does: a pattern from the environment no longer applies.
   if (args.has('input')) delete result.PF_TOPICS_PATTERN;
   return result;
@@ -141,9 +136,10 @@ async function trigger(args: ParsedArgs, io: CliIo): Promise<number> {
 
   const client = openClient(config.broker);
   const { interrupted, stop } = interruption(io);
+  let consumer: Consumer | undefined;
   try {
     // Subscribed before sending, at the latest position: the answer cannot come before the subscription exists.
-    const consumer = await client.subscribe({
+    consumer = await client.subscribe({
       topic: output,
       subscription: `pf-bash-trigger-${id}`,
       subscriptionType: SubscriptionType.Exclusive,
@@ -170,7 +166,6 @@ async function trigger(args: ParsedArgs, io: CliIo): Promise<number> {
         break;
       }
     }
-    await consumer.unsubscribe();
     if (end === undefined) return ExitCode.Ok;
     io.stderr.write(
       end === ReceiveEnd.Interrupted
@@ -181,6 +176,8 @@ async function trigger(args: ParsedArgs, io: CliIo): Promise<number> {
     return ExitCode.Timeout;
   } finally {
     stop();
+    // The subscription was this run's only; also after a failure, nothing is left behind on the broker.
+    await consumer?.unsubscribe().catch(() => undefined);
     await client.close();
   }
 }

@@ -89,7 +89,10 @@ class PulsarClient implements Client {
       (typeof timeoutMs !== 'number' || !Number.isSafeInteger(timeoutMs) || timeoutMs < 0)
     ) {
       return Promise.reject(
-        new InvalidArgumentError('timeoutMs', `expected a non-negative integer, got \`${String(timeoutMs)}\``),
+        new InvalidArgumentError(
+          'timeoutMs',
+          `expected a non-negative integer, got \`${String(timeoutMs)}\``,
+        ),
       );
     }
     if (this.#closing !== undefined) {

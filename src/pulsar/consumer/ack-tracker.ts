@@ -30,7 +30,13 @@ export function entryOf(id: MessageId): PulsarMessageId {
 }
 
 function newState(key: string, size: number): BatchState {
-  return { key, outstanding: new Uint8Array(size).fill(1), remaining: size, previousAcked: false, handedOut: false };
+  return {
+    key,
+    outstanding: new Uint8Array(size).fill(1),
+    remaining: size,
+    previousAcked: false,
+    handedOut: false,
+  };
 }
 
 /** Marks member `index` acknowledged; false when it already was. */

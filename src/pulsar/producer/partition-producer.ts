@@ -184,7 +184,10 @@ export class PartitionProducer implements Producer, LinkOwner {
     if (timeoutMs !== undefined) {
       if (typeof timeoutMs !== 'number' || !Number.isSafeInteger(timeoutMs) || timeoutMs < 0) {
         return Promise.reject(
-          new InvalidArgumentError('timeoutMs', `expected a non-negative integer, got \`${String(timeoutMs)}\``),
+          new InvalidArgumentError(
+            'timeoutMs',
+            `expected a non-negative integer, got \`${String(timeoutMs)}\``,
+          ),
         );
       }
       this.#armCloseDeadline(timeoutMs);
@@ -270,7 +273,10 @@ export class PartitionProducer implements Producer, LinkOwner {
       cause instanceof PulsarError
         ? cause
         : new PulsarError(`cannot encode the message: ${String(cause)}`, { retriable: false, cause });
-    this.#log.error({ err: error, messages: messages.length }, 'could not build a SEND frame: messages failed');
+    this.#log.error(
+      { err: error, messages: messages.length },
+      'could not build a SEND frame: messages failed',
+    );
     for (const message of messages) message.reject(error);
     this.#inFlight -= messages.length;
     this.#flushes.settle(messages.length);

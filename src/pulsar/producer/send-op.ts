@@ -81,11 +81,7 @@ function compressed(type: ProtoCompressionType, raw: Uint8Array, metadata: Messa
   return out;
 }
 
-export function buildBatchOp(
-  context: OpContext,
-  messages: readonly PendingMessage[],
-  time: OpTime,
-): SendOp {
+export function buildBatchOp(context: OpContext, messages: readonly PendingMessage[], time: OpTime): SendOp {
   const type = protoCompression[context.compressionType];
   const count = messages.length;
   const raw = writeBatchPayload(messages);

@@ -5,6 +5,7 @@
 import { type Client, type Clock, createClient, systemClock, type Timer } from '../../pulsar/index.ts';
 import {
   type ConfigProblem,
+  ExecutionMode,
   type FunctionRuntimeConfig,
   formatProblem,
   redactedConfig,
@@ -23,6 +24,7 @@ import {
   scriptLogForwarders,
 } from '../logging/index.ts';
 import { FunctionMetrics } from '../metrics/index.ts';
+import { runningLimit, streamExecutorFor } from '../modes/stream.ts';
 import { Dispatcher, deliveryPolicyFor, Processor, ReceiveLoop } from '../processor/index.ts';
 import { onTerminationSignals, type SignalSource, shutdown } from '../shutdown.ts';
 import { ConsumerManager, ProducerManager } from '../topic-manager/index.ts';
@@ -59,6 +61,7 @@ export class Instance {
   readonly #options: InstanceOptions;
   #finish: (code: number) => void = () => {};
   #http: ObservabilityServer | undefined;
+  #executor: FunctionExecutor | undefined;
   #client: Client | undefined;
   #sink: LogTopicSink | undefined;
   #producers: ProducerManager | undefined;
@@ -141,6 +144,7 @@ export class Instance {
     });
 
     const executor = this.#options.executor ?? this.#createExecutor();
+    this.#executor = executor;
     const client = createClient(clientOptionsFor(config.broker, local.child({ component: 'pulsar' })));
     this.#client = client;
     if (config.logTopic !== null) {
@@ -181,7 +185,7 @@ export class Instance {
     this.#consumer = consumer;
 
     const dispatcher = new Dispatcher({
-      concurrency: config.pool.concurrency,
+      concurrency: runningLimit(config),
       maxHeld: config.pool.maxPending,
       onHeldChange: (held) => this.metrics.setHeld(held),
       onRunningChange: (running) => this.metrics.setInFlight(running),
@@ -216,7 +220,8 @@ export class Instance {
     if (this.#stopping !== undefined) return; // a signal came while starting
     this.#watch = watchConnection(() => consumer.isConnected, { clock: this.#clock, logger });
     loop.start();
-    this.health.markRunning(() => consumer.isConnected);
+    // Stream mode: not ready either while no script process is up (the executor logs why).
+    this.health.markRunning(() => consumer.isConnected && executor.ready !== false);
     logger.info(
       { concurrency: config.pool.concurrency, maxPending: config.pool.maxPending, ordering: policy.ordering },
       'running',
@@ -225,6 +230,7 @@ export class Instance {
 
   #createExecutor(): FunctionExecutor {
     const { config } = this;
+    if (config.mode === ExecutionMode.Stream) return streamExecutorFor(config, this.logger, this.#clock);
     return createExecExecutor({
       scriptPath: config.script.path,
       instance: {
@@ -272,6 +278,8 @@ export class Instance {
         whenIdle: () => this.#dispatcher?.whenIdle() ?? Promise.resolve(),
         abort: () => this.#processor?.abort(),
         closers: [
+          // Drained by now: stream mode's processes get end of input, then a group kill if they linger.
+          { name: 'script processes', close: async () => this.#executor?.close?.() },
           { name: 'consumer', close: async () => this.#consumer?.close() },
           { name: 'producers', close: async () => this.#producers?.close() },
           {

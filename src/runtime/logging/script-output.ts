@@ -3,9 +3,10 @@
 import type { Logger } from 'pino';
 import type { Invocation, ScriptLogLevel } from '../function-executor/index.ts';
 
+/** `invocation` is undefined for a line of a stream-mode process that no message was in flight for. */
 export interface ScriptLogForwarders {
-  readonly onStderrLine: (line: string, invocation: Invocation) => void;
-  readonly onLog: (level: ScriptLogLevel, message: string, invocation: Invocation) => void;
+  readonly onStderrLine: (line: string, invocation: Invocation | undefined) => void;
+  readonly onLog: (level: ScriptLogLevel, message: string, invocation: Invocation | undefined) => void;
 }
 
 export interface ScriptLogForwardersOptions {
@@ -23,10 +24,10 @@ export function scriptLogForwarders(
   const stderrLevel = options.stderrLevel ?? 'info';
   return {
     onStderrLine(line, invocation) {
-      logger[stderrLevel]({ source: 'stderr', messageId: invocation.messageId }, line);
+      logger[stderrLevel]({ source: 'stderr', messageId: invocation?.messageId }, line);
     },
     onLog(level, message, invocation) {
-      logger[level]({ source: 'pf_log', messageId: invocation.messageId }, message);
+      logger[level]({ source: 'pf_log', messageId: invocation?.messageId }, message);
     },
   };
 }

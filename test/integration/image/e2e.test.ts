@@ -267,6 +267,37 @@ describe('function images end to end', () => {
     assert.match(silent.stderr, /no output on .* within 3000 ms/);
   });
 
+  it('pf-bash produce and consume carry payloads byte for byte, to and from Apache’s client', async () => {
+    const topic = uniqueTopic('e2e-cli-bytes');
+    const payload = Buffer.from([0x00, 0xff, 0x0a, 0x61, 0xc3, 0xa9, 0x0d, 0x0a]);
+    const env = { PF_SERVICE_URL: testEnv.serviceUrl };
+    const produced = await cli(
+      ['produce', '--topic', topic, '--key', 'bin', '--property', 'p=1'],
+      payload,
+      env,
+    );
+    assert.equal(produced.code, 0, produced.stderr);
+    assert.match(produced.stdout.toString(), /^\d+:\d+:-1:-?\d+\n$/);
+    const [seen] = await consume(topic, { count: 1 });
+    assert.ok(seen?.payload.equals(payload), 'Apache’s client reads the bytes sent');
+    assert.equal(seen?.key, 'bin');
+    assert.deepEqual(seen?.properties, { p: '1' });
+    const raw = await cli(
+      ['consume', '--topic', topic, '--position', 'earliest', '--output', 'raw'],
+      '',
+      env,
+    );
+    assert.equal(raw.code, 0, raw.stderr);
+    assert.ok(raw.stdout.equals(payload), `raw output ${raw.stdout.toString('hex')}`);
+    const json = await cli(['consume', '--topic', topic, '--position', 'earliest'], '', env);
+    const line = JSON.parse(json.stdout.toString());
+    assert.equal(line.payloadBase64, payload.toString('base64'));
+    assert.equal(line.payload, undefined, 'not UTF-8: no text form');
+    const none = await cli(['consume', '--topic', topic, '--timeout-ms', '1000'], '', env);
+    assert.equal(none.code, 3, 'a new subscription at the latest position sees nothing');
+    assert.match(none.stderr, /received 0 of 1 messages/);
+  });
+
   it('pf-bash status and stats show counters that match what was sent', async () => {
     // The container got 5 messages and 1 trigger; the local instance 2 triggers.
     const counted = (document: FunctionStatus, id: number) =>

@@ -1,10 +1,10 @@
 // Every command's --help and its refusals of bad usage, all without a broker or an engine: usage and
 // configuration errors exit 2 before anything is contacted.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { type CommandSpec, ExitCode } from '../../../src/cli/args.ts';
 import { BUILD_SPEC, buildCommand } from '../../../src/cli/build.ts';
 import { CONSUME_SPEC, consumeCommand } from '../../../src/cli/consume.ts';
@@ -29,6 +29,7 @@ const COMMAND_RUNS: readonly (readonly [CommandSpec, Run])[] = [
 ];
 
 const dir = mkdtempSync(join(tmpdir(), 'pf-cli-unit-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const script = join(dir, 'reverse.sh');
 writeFileSync(script, 'rev\n');
 

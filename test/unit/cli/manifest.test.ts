@@ -1,10 +1,10 @@
 // `pf-bash manifest`: the function's settings (environment, FunctionConfig file, flags) checked as the runtime
 // checks them and turned into src/k8s's objects; tokens never inline.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { ExitCode } from '../../../src/cli/args.ts';
 import { manifestCommand } from '../../../src/cli/manifest.ts';
@@ -12,6 +12,7 @@ import { functionManifests, manifestList, renderManifests } from '../../../src/k
 import { fakeIo } from './support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pf-cli-manifest-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const configFile = join(dir, 'reverse.yaml');
 writeFileSync(
   configFile,

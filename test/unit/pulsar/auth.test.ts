@@ -51,6 +51,20 @@ describe('AuthenticationToken', () => {
     await assert.rejects(AuthenticationToken.fromSupplier(() => '  ').getAuthData(), AuthenticationError);
   });
 
+  it('marks failures to get the token retriable: a rotated file or a supplier may recover', async () => {
+    const path = join(dir, 'rotated-away');
+    const auth = AuthenticationToken.fromFile(path);
+    for (const failing of [auth, AuthenticationToken.fromSupplier(() => '')]) {
+      await assert.rejects(failing.getAuthData(), (error: unknown) => {
+        assert.ok(error instanceof AuthenticationError);
+        assert.equal(error.retriable, true);
+        return true;
+      });
+    }
+    writeFileSync(path, 'back');
+    assert.equal(decoder.decode(await auth.getAuthData()), 'back');
+  });
+
   it('rejects bad arguments up front', () => {
     assert.throws(() => AuthenticationToken.fromToken(''), InvalidArgumentError);
     assert.throws(() => AuthenticationToken.fromFile(''), InvalidArgumentError);

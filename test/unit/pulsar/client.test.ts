@@ -5,10 +5,11 @@ import { normalizeClientOptions } from '../../../src/pulsar/client-options.ts';
 import type { ClientContext } from '../../../src/pulsar/connection/contract.ts';
 import { AlreadyClosedError, InvalidArgumentError } from '../../../src/pulsar/errors.ts';
 import {
+  closeConsumerCommand,
   CommandLookupTopicResponse_LookupType as LookupType,
   BaseCommand_Type as T,
 } from '../../../src/pulsar/protocol/index.ts';
-import type { ClientOptions, Consumer, Producer } from '../../../src/pulsar/types.ts';
+import type { ClientOptions, CloseOptions, Consumer, Producer } from '../../../src/pulsar/types.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { fakeBrokerDialer } from '../../support/fake-transport.ts';
 
@@ -122,5 +123,56 @@ describe('createClient', () => {
     await assert.rejects(client.createProducer({ topic: 'b' }), AlreadyClosedError);
     await assert.rejects(client.subscribe({ topic: 'b', subscription: 's' }), AlreadyClosedError);
     await assert.rejects(client.getPartitionsForTopic('b'), AlreadyClosedError);
+  });
+
+  it('close({ timeoutMs }) gives producers that deadline, then cuts connections consumers still wait on', async () => {
+    const clock = new FakeClock();
+    // A broker that answers lookups and nothing else: CLOSE_CONSUMER waits for ever (its own timeout is 30 s).
+    const { dial, transports } = fakeBrokerDialer((cmd) =>
+      cmd.type === T.LOOKUP
+        ? {
+            type: T.LOOKUP_RESPONSE,
+            lookupTopicResponse: {
+              requestId: cmd.lookupTopic!.requestId,
+              response: LookupType.Connect,
+              brokerServiceUrl: 'pulsar://127.0.0.1:6650',
+            },
+          }
+        : undefined,
+    );
+    const producerCloses: unknown[] = [];
+    const client = createClient(
+      { serviceUrl: 'pulsar://127.0.0.1:6650', clock },
+      {
+        dial,
+        createProducer: async (_, options) =>
+          ({
+            topic: options.topic,
+            close: async (closeOptions?: CloseOptions) => {
+              producerCloses.push(closeOptions);
+            },
+          }) as Producer,
+        subscribe: async (ctx, options) => {
+          const connection = await ctx.connectionForTopic(options.topic!);
+          return {
+            subscription: options.subscription,
+            close: () => connection.request((id) => closeConsumerCommand(0n, id)).then(() => {}),
+          } as Consumer;
+        },
+      },
+    );
+    await assert.rejects(client.close({ timeoutMs: -5 }), InvalidArgumentError);
+    await client.createProducer({ topic: 'a' });
+    await client.subscribe({ topic: 'a', subscription: 's' });
+    let closed = false;
+    const closing = client.close({ timeoutMs: 1000 }).then(() => {
+      closed = true;
+    });
+    await clock.advanceAsync(999);
+    assert.equal(closed, false);
+    assert.deepEqual(producerCloses, [{ timeoutMs: 1000 }]);
+    await clock.advanceAsync(1);
+    await closing;
+    assert.ok(transports.every((t) => t.closed));
   });
 });

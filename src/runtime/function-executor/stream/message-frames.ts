@@ -23,6 +23,7 @@ import type { Invocation } from '../types.ts';
 const LF = 0x0a;
 const NEWLINE = Buffer.from('\n');
 // Every character percent-encoding replaces is ASCII, so the JS string can be encoded before it becomes UTF-8.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the encoding is defined over the control bytes
 const ENCODED = /[\x00-\x20%\\\x7f]/g;
 
 export type MessageFrame = { readonly parts: readonly Uint8Array[] } | { readonly problem: string };

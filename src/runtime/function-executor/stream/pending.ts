@@ -95,7 +95,9 @@ export class Pending {
   fail(
     outcome: Outcome,
     problem: Problem,
-    extra: Partial<Pick<InvocationResult, 'exitCode' | 'signal' | 'timedOut' | 'aborted' | 'stderrTail'>> = {},
+    extra: Partial<
+      Pick<InvocationResult, 'exitCode' | 'signal' | 'timedOut' | 'aborted' | 'stderrTail'>
+    > = {},
   ): void {
     this.settle({
       outcome,

@@ -95,7 +95,8 @@ export class ReplyReader {
           const byte = chunk[i]!;
           i++;
           if (byte !== LF) {
-            if (this.#header.length >= MAX_HEADER_BYTES) this.#fail('a frame header longer than a header can be');
+            if (this.#header.length >= MAX_HEADER_BYTES)
+              this.#fail('a frame header longer than a header can be');
             this.#header.push(byte);
             break;
           }

@@ -2,8 +2,9 @@
 // stdout to them in order, forwards stderr, times out the message it is answering. It leads its own process
 // group, so a kill reaches everything it started. It never restarts itself: when it ends it reports the messages
 // still in flight, and the executor decides what becomes of them and of the slot.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+
 import type { Buffer } from 'node:buffer';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import type { Clock, Timer } from '../../../pulsar/index.ts';
 import { ControlProtocolError, ControlRecordReader } from '../control-reader.ts';
 import { ControlRecords } from '../control-records.ts';
@@ -226,7 +227,10 @@ export class ScriptProcess {
   }
 
   #protocolFault(message: string): void {
-    this.kill({ code: FailureCode.StreamProtocol, reason: `the script broke the stream framing: ${message}` });
+    this.kill({
+      code: FailureCode.StreamProtocol,
+      reason: `the script broke the stream framing: ${message}`,
+    });
   }
 
   #onControl(data: Uint8Array): void {
@@ -239,7 +243,11 @@ export class ScriptProcess {
     } catch (error) {
       if (!(error instanceof ControlProtocolError)) throw error;
       if (head === undefined) this.#protocolFault(`malformed control frame: ${error.message}`);
-      else head.noteProblem({ code: FailureCode.ControlMalformed, reason: `malformed control frame: ${error.message}` });
+      else
+        head.noteProblem({
+          code: FailureCode.ControlMalformed,
+          reason: `malformed control frame: ${error.message}`,
+        });
       return;
     }
     if (head !== undefined) {

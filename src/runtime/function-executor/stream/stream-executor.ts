@@ -21,10 +21,15 @@ import {
   type InvocationResult,
   Outcome,
 } from '../types.ts';
-import { lengthPrefixedFrame, linesFrame } from './message-frames.ts';
-import { type NormalizedStreamOptions, normalizeStreamOptions, StreamCodec, type StreamExecutorOptions } from './options.ts';
-import { Pending, type Problem } from './pending.ts';
 import { STREAM_HELPER_LIBRARY_PATH } from './helper-library.ts';
+import { lengthPrefixedFrame, linesFrame } from './message-frames.ts';
+import {
+  type NormalizedStreamOptions,
+  normalizeStreamOptions,
+  StreamCodec,
+  type StreamExecutorOptions,
+} from './options.ts';
+import { Pending, type Problem } from './pending.ts';
 import { type ExitReport, ScriptProcess } from './script-process.ts';
 
 /** How often a message may be sent again because the process it was in died under another message. */
@@ -40,7 +45,9 @@ interface Slot {
 }
 
 /** Validates the options (and that the script, bash and the helper library are there), then starts the processes. */
-export function createStreamExecutor(options: StreamExecutorOptions & { readonly clock?: Clock }): StreamExecutor {
+export function createStreamExecutor(
+  options: StreamExecutorOptions & { readonly clock?: Clock },
+): StreamExecutor {
   const { normalized, shared } = normalizeStreamOptions(options, {
     helperLibraryPath: STREAM_HELPER_LIBRARY_PATH,
     tmpRoot: tmpdir(),
@@ -59,7 +66,8 @@ export function createStreamExecutor(options: StreamExecutorOptions & { readonly
     problems.push(`environment: ${(error as Error).message}`);
   }
   const bash = findExecutable(normalized.bashPath, env.PATH ?? '');
-  if (bash === undefined) problems.push(`bashPath: \`${normalized.bashPath}\` is not an executable (looked up on PATH)`);
+  if (bash === undefined)
+    problems.push(`bashPath: \`${normalized.bashPath}\` is not an executable (looked up on PATH)`);
   if (problems.length > 0) throw new ExecutorOptionsError(problems);
   // The helper library writes control records on stdout, framed, in order with the replies (PF_CONTROL_FD=1).
   env.PF_CONTROL_FD = '1';
@@ -145,7 +153,10 @@ export class StreamExecutor implements FunctionExecutor {
       if (this.#closing !== undefined) return pending.abort('the executor is closing');
       const frame = this.#frame(invocation);
       if ('problem' in frame) {
-        return pending.fail(Outcome.PermanentFailure, { code: FailureCode.PayloadNotPassable, reason: frame.problem });
+        return pending.fail(Outcome.PermanentFailure, {
+          code: FailureCode.PayloadNotPassable,
+          reason: frame.problem,
+        });
       }
       const queued = new Pending(invocation, signal, frame.parts, (result) => {
         this.#unsettled--;
@@ -329,12 +340,18 @@ export class StreamExecutor implements FunctionExecutor {
       return fault.code === FailureCode.Aborted ? undefined : { outcome: Outcome.Failure, problem: fault };
     }
     if (report.spawnFailed) {
-      return { outcome: Outcome.Failure, problem: { code: FailureCode.SpawnFailed, reason: `could not run ${this.#bash}` } };
+      return {
+        outcome: Outcome.Failure,
+        problem: { code: FailureCode.SpawnFailed, reason: `could not run ${this.#bash}` },
+      };
     }
     if (report.signal !== undefined) {
       return {
         outcome: Outcome.Failure,
-        problem: { code: FailureCode.Signal, reason: `the script was killed by ${report.signal} while answering this message` },
+        problem: {
+          code: FailureCode.Signal,
+          reason: `the script was killed by ${report.signal} while answering this message`,
+        },
       };
     }
     if (report.exitCode === this.#o.permanentExitCode) {

@@ -240,6 +240,20 @@ describe('keepalive', () => {
     assert.equal(kind, 'connectionClosed');
     assert.ok(error instanceof ConnectionError);
   });
+
+  it('measures silence on the monotonic clock: a wall-clock jump neither drops nor spares a connection', async () => {
+    const { connection, transport, clock } = await openConnected({ keepAliveIntervalMs: 1000 });
+    transport.onCommand = (cmd) => {
+      if (cmd.type === T.PING) transport.receiveCommand({ type: T.PONG, pong: {} });
+    };
+    clock.jumpWallClock(3_600_000); // NTP steps the clock an hour ahead
+    clock.advance(1000);
+    assert.equal(connection.isClosed, false, 'a healthy connection is not dropped');
+    transport.onCommand = undefined;
+    clock.jumpWallClock(-7_200_000); // and two hours back
+    clock.advance(2000);
+    assert.equal(connection.isClosed, true, 'a silent one is still dropped');
+  });
 });
 
 describe('routing', () => {

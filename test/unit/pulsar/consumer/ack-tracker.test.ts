@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { type AckBatch, BatchAckTracker, PendingAcks } from '../../../../src/pulsar/consumer/ack-tracker.ts';
 import { NegativeAcks } from '../../../../src/pulsar/consumer/negative-acks.ts';
 import { InvalidArgumentError } from '../../../../src/pulsar/errors.ts';
-import { parseMessageId, PulsarMessageId } from '../../../../src/pulsar/message-id.ts';
+import { PulsarMessageId, parseMessageId } from '../../../../src/pulsar/message-id.ts';
 import { FakeClock } from '../../../support/fake-clock.ts';
 
 const member = (entry: bigint, index: number, size = 3) => new PulsarMessageId(1n, entry, -1, index, size);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { subscribe } from '../../../../src/pulsar/consumer/index.ts';
 import { InvalidArgumentError } from '../../../../src/pulsar/errors.ts';
-import { PulsarMessageId } from '../../../../src/pulsar/message-id.ts';
+import { PulsarMessageId, parseMessageId } from '../../../../src/pulsar/message-id.ts';
 import type { ConsumerOptions, Message } from '../../../../src/pulsar/types.ts';
 import { allCodecs, batch, FakeContext, single } from './fake-broker.ts';
 
@@ -166,4 +166,128 @@ test('ids routed by partition: a plain MessageId works on a single topic', async
   assert.deepEqual(ctx.connection.ackedIds(), ['1:9']);
   await consumer.close();
   await assert.rejects(consumer.acknowledge(new PulsarMessageId(1n, 9n)), /consumer is closed/);
+});
+
+// ---- a batch member in the application's hands across prefetch drops (reconnects, nack rewinds) -------
+
+const batchOf3 = () => batch([{ payload: 'a' }, { payload: 'b' }, { payload: 'c' }]);
+
+/** The broker connection is lost; the consumer resubscribes on a new one after the first backoff. */
+async function loseBroker(ctx: FakeContext): Promise<void> {
+  const old = ctx.connection;
+  ctx.reconnect();
+  old.close();
+  await ctx.clock.advanceAsync(100);
+}
+
+test('a batch member held across two reconnects acks only itself, never its whole entry', async () => {
+  const ctx = new FakeContext();
+  const consumer = await subscribe(ctx, { ...base, receiverQueueSize: 10 });
+  ctx.connection.push(0n, { entry: 5n }, batchOf3());
+  const held = await consumer.receive();
+  assert.equal(held.messageId.batchIndex, 0);
+  await loseBroker(ctx);
+  assert.equal(consumer.isConnected, true);
+  // Redelivered whole (nothing was acked); the application takes none of it before the next loss, so all
+  // three members are in the prefetch queue when it is dropped.
+  ctx.connection.push(0n, { entry: 5n, redeliveryCount: 1 }, batchOf3());
+  const old = ctx.connection;
+  ctx.reconnect();
+  old.close();
+  await consumer.acknowledge(held);
+  await ctx.clock.advanceAsync(100);
+  assert.equal(consumer.isConnected, true);
+  assert.deepEqual(ctx.connection.acks(), [], 'the entry is not acked while b and c are unprocessed');
+  // The next redelivery skips the member already acked; b and c complete the entry.
+  ctx.connection.push(0n, { entry: 5n, redeliveryCount: 2 }, batchOf3());
+  const rest = await take(consumer, 2);
+  assert.deepEqual(
+    rest.map((m) => m.payload.toString()),
+    ['b', 'c'],
+  );
+  await consumer.acknowledge(rest[0]!);
+  await tick();
+  assert.deepEqual(ctx.connection.acks(), []);
+  await consumer.acknowledge(rest[1]!);
+  await tick();
+  assert.deepEqual(ctx.connection.ackedIds(), ['1:5']);
+  await consumer.close();
+});
+
+test('Exclusive: nack-driven rewinds keep the batch of a member the application holds', async () => {
+  const ctx = new FakeContext();
+  const consumer = await subscribe(ctx, {
+    ...base,
+    receiverQueueSize: 10,
+    negativeAckRedeliveryDelayMs: 100,
+  });
+  ctx.connection.push(0n, { entry: 4n }, single('x'));
+  ctx.connection.push(0n, { entry: 5n }, batchOf3());
+  const x = await consumer.receive();
+  const held = await consumer.receive();
+  assert.equal(held.payload.toString(), 'a');
+  // Each nack makes the broker rewind: the queue (b, c) is dropped and everything comes again.
+  consumer.negativeAcknowledge(x);
+  await ctx.clock.advanceAsync(100);
+  ctx.connection.push(0n, { entry: 4n, epoch: 1n, redeliveryCount: 1 }, single('x'));
+  ctx.connection.push(0n, { entry: 5n, epoch: 1n, redeliveryCount: 1 }, batchOf3());
+  consumer.negativeAcknowledge(await consumer.receive());
+  // This time a, b and c — every member — are in the queue when it is dropped.
+  await ctx.clock.advanceAsync(100);
+  assert.equal(ctx.connection.redelivers().length, 2);
+  await consumer.acknowledge(held);
+  await tick();
+  assert.deepEqual(ctx.connection.acks(), []);
+  ctx.connection.push(0n, { entry: 4n, epoch: 2n, redeliveryCount: 2 }, single('x'));
+  ctx.connection.push(0n, { entry: 5n, epoch: 2n, redeliveryCount: 2 }, batchOf3());
+  const [x3, b, c] = await take(consumer, 3);
+  assert.deepEqual(
+    [x3, b, c].map((m) => m!.payload.toString()),
+    ['x', 'b', 'c'],
+  );
+  await consumer.acknowledge(b!);
+  await consumer.acknowledge(c!);
+  await tick();
+  assert.deepEqual(ctx.connection.ackedIds(), ['1:5']);
+  await consumer.close();
+});
+
+test('a cumulative ack of a held member after two reconnects covers only the entry before its batch', async () => {
+  const ctx = new FakeContext();
+  const consumer = await subscribe(ctx, { ...base, subscriptionType: 'Failover' });
+  ctx.connection.push(0n, { entry: 5n }, batchOf3());
+  const held = await consumer.receive();
+  await loseBroker(ctx);
+  ctx.connection.push(0n, { entry: 5n, redeliveryCount: 1 }, batchOf3());
+  const old = ctx.connection;
+  ctx.reconnect();
+  old.close();
+  await consumer.acknowledgeCumulative(held);
+  await ctx.clock.advanceAsync(100);
+  assert.deepEqual(ctx.connection.acks(), [{ type: 1, ids: ['1:4'], validationError: undefined }]);
+  await consumer.close();
+});
+
+test('a batch member id parsed from text (no batchSize) is refused by acknowledge and acknowledgeCumulative', async () => {
+  const ctx = new FakeContext();
+  const consumer = await subscribe(ctx, { ...base, subscriptionType: 'Failover' });
+  ctx.connection.push(0n, { entry: 5n }, batchOf3());
+  const [a] = await take(consumer, 3);
+  const parsed = parseMessageId(a!.messageId.toString());
+  for (const ack of [() => consumer.acknowledge(parsed), () => consumer.acknowledgeCumulative(parsed)]) {
+    await assert.rejects(ack(), (error: unknown) => {
+      assert.ok(error instanceof InvalidArgumentError);
+      assert.equal(error.field, 'messageId');
+      assert.match(error.message, /without its batchSize/);
+      return true;
+    });
+  }
+  // The same id with its batchSize is fine; so is the parsed id of a non-batch entry.
+  await consumer.acknowledge(new PulsarMessageId(1n, 5n, -1, 0, 3));
+  ctx.connection.push(0n, { entry: 6n }, single('x'));
+  await consumer.receive();
+  await consumer.acknowledge(parseMessageId('1:6:-1:-1'));
+  await tick();
+  assert.deepEqual(ctx.connection.ackedIds(), ['1:6']);
+  await consumer.close();
 });

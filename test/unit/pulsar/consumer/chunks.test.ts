@@ -76,10 +76,15 @@ test('chunk 0 again restarts the message; an abandoned copy in other entries is 
   await consumer.close();
 });
 
-test('out-of-order or orphan chunks drop the partial message and ack nothing', async () => {
+test('out-of-order or orphan chunks drop the partial message, ack nothing, and come back after the nack delay', async () => {
   const ctx = new FakeContext();
-  const consumer = await subscribe(ctx, base);
-  const [c0, c1, c2] = chunks('u-4', randomBytes(900), 3);
+  const consumer = await subscribe(ctx, {
+    ...base,
+    subscriptionType: 'Shared',
+    negativeAckRedeliveryDelayMs: 50,
+  });
+  const payload = randomBytes(900);
+  const [c0, c1, c2] = chunks('u-4', payload, 3);
   ctx.connection.push(0n, { entry: 1n }, c0!);
   ctx.connection.push(0n, { entry: 2n }, c2!); // chunk 1 lost
   ctx.connection.push(0n, { entry: 3n }, c1!); // orphan now
@@ -88,6 +93,29 @@ test('out-of-order or orphan chunks drop the partial message and ack nothing', a
   assert.equal(next.payload.toString(), 'after');
   await tick();
   assert.deepEqual(ctx.connection.acks(), []);
+  // Left alone they would stay unacknowledged (a later cumulative ack would take them unseen): asked back.
+  ctx.clock.advance(49);
+  assert.deepEqual(ctx.connection.redelivers(), []);
+  ctx.clock.advance(1);
+  assert.deepEqual(
+    ctx.connection.redelivers().map((r) => r.ids),
+    [['1:1', '1:2', '1:3']],
+  );
+  ctx.connection.push(0n, { entry: 1n, redeliveryCount: 1 }, c0!);
+  ctx.connection.push(0n, { entry: 3n, redeliveryCount: 1 }, c1!);
+  ctx.connection.push(0n, { entry: 2n, redeliveryCount: 1 }, c2!);
+  assert.ok((await consumer.receive()).payload.equals(payload));
+  await consumer.close();
+});
+
+test('Exclusive: a dropped partial chunked message makes the broker rewind after the nack delay', async () => {
+  const ctx = new FakeContext();
+  const consumer = await subscribe(ctx, { ...base, negativeAckRedeliveryDelayMs: 50 });
+  const [c0, , c2] = chunks('u-5', randomBytes(900), 3);
+  ctx.connection.push(0n, { entry: 1n }, c0!);
+  ctx.connection.push(0n, { entry: 2n }, c2!);
+  ctx.clock.advance(50);
+  assert.deepEqual(ctx.connection.redelivers(), [{ ids: [], epoch: 1n }]);
   await consumer.close();
 });
 
@@ -108,6 +136,9 @@ test('beyond maxPendingChunkedMessages the oldest partial message is dropped wit
   await tick();
   assert.deepEqual(ctx.connection.acks(), []);
   assert.ok(ctx.lines.some((l) => l.message.includes('dropping the oldest')));
+  // The evicted partial (entry 1) and its orphan (entry 4) come back after the nack delay.
+  ctx.clock.advance(60_000);
+  assert.deepEqual(ctx.connection.redelivers(), [{ ids: [], epoch: 1n }], 'Exclusive: a rewind');
   await consumer.close();
 });
 
@@ -135,11 +166,28 @@ test('ChunkAssembler rejects chunks that do not fit their message', () => {
   const id = (entry: bigint) => new PulsarMessageId(1n, entry);
   const info = { uuid: 'x', numChunks: 2, totalSize: 4 };
   assert.equal(assembler.add({ ...info, chunkId: 0 }, id(1n), Buffer.from('abc')).result.kind, 'pending');
-  assert.equal(assembler.add({ ...info, chunkId: 1 }, id(2n), Buffer.from('de')).result.kind, 'dropped');
+  const tooBig = assembler.add({ ...info, chunkId: 1 }, id(2n), Buffer.from('de'));
+  assert.equal(tooBig.result.kind, 'dropped');
+  assert.deepEqual(tooBig.redeliver.map(String), ['1:1:-1:-1', '1:2:-1:-1']);
+  assert.deepEqual(tooBig.ack, []);
   assert.equal(assembler.pendingMessages, 0);
-  assert.equal(assembler.add({ ...info, chunkId: 5 }, id(3n), Buffer.from('a')).result.kind, 'dropped');
+  const malformed = assembler.add({ ...info, chunkId: 5 }, id(3n), Buffer.from('a'));
+  assert.equal(malformed.result.kind, 'dropped');
+  assert.deepEqual(malformed.redeliver.map(String), ['1:3:-1:-1']);
   assert.equal(assembler.add({ ...info, chunkId: 0 }, id(4n), Buffer.from('ab')).result.kind, 'pending');
   const done = assembler.add({ ...info, chunkId: 1 }, id(5n), Buffer.from('cd'));
   assert.equal(done.result.kind, 'complete');
+  assert.deepEqual(done.redeliver, []);
+  // Announced longer than what arrived: every chunk comes back.
+  assembler.add({ ...info, totalSize: 5, chunkId: 0 }, id(6n), Buffer.from('ab'));
+  const short = assembler.add({ ...info, totalSize: 5, chunkId: 1 }, id(7n), Buffer.from('cd'));
+  assert.equal(short.result.kind, 'dropped');
+  assert.deepEqual(short.redeliver.map(String), ['1:6:-1:-1', '1:7:-1:-1']);
+  // Evicted to make room: the oldest partial's chunks ride on the outcome of the chunk that evicted it.
+  const one = new ChunkAssembler(1, silentLogger);
+  one.add({ ...info, uuid: 'a', chunkId: 0 }, id(8n), Buffer.from('ab'));
+  const evicting = one.add({ ...info, uuid: 'b', chunkId: 0 }, id(9n), Buffer.from('ab'));
+  assert.equal(evicting.result.kind, 'pending');
+  assert.deepEqual(evicting.redeliver.map(String), ['1:8:-1:-1']);
   assert.equal(done.result.kind === 'complete' && done.result.payload.toString(), 'abcd');
 });

@@ -153,3 +153,42 @@ test('subscribe rejects bad options before contacting the broker', async () => {
   assert.equal(ctx.lookups, 0);
   assert.ok(new TopicsConsumer(ctx, resolveConsumerOptions(base)));
 });
+
+test('an entry dropped unread gives back what the broker charged: not members cleared in ack_set', async () => {
+  // Bad checksum (Shared: asked again) — a batch of 4 whose members 1-3 the broker already has acked.
+  const ctx = new FakeContext();
+  const consumer = await subscribe(ctx, { ...base, receiverQueueSize: 4, subscriptionType: 'Shared' });
+  const corrupt = batch([{ payload: 'a' }, { payload: 'b' }, { payload: 'c' }, { payload: 'd' }]);
+  corrupt.checksumValid = false;
+  ctx.connection.push(0n, { entry: 1n, ackSet: [0b0001n] }, corrupt);
+  assert.deepEqual(ctx.connection.flows(), [4], 'one permit back, below the refill threshold of 2');
+  ctx.connection.push(0n, { entry: 2n }, single('x'));
+  await consumer.receive();
+  assert.deepEqual(ctx.connection.flows(), [4, 2]);
+  await consumer.close();
+
+  // Sent before our last redelivery request (an older epoch): dropped, same count.
+  const ctx2 = new FakeContext();
+  const exclusive = await subscribe(ctx2, {
+    ...base,
+    receiverQueueSize: 4,
+    negativeAckRedeliveryDelayMs: 10,
+  });
+  ctx2.connection.push(0n, { entry: 1n }, single('x'));
+  exclusive.negativeAcknowledge(await exclusive.receive());
+  ctx2.clock.advance(10);
+  assert.equal(ctx2.connection.redelivers().length, 1);
+  const stale = batch([{ payload: 'a' }, { payload: 'b' }, { payload: 'c' }, { payload: 'd' }]);
+  ctx2.connection.push(0n, { entry: 2n, epoch: 0n, ackSet: [0b1000n] }, stale);
+  assert.deepEqual(ctx2.connection.flows(), [4, 2], 'the taken message and one member: 2, not 5');
+  await exclusive.close();
+});
+
+test('a corrupt num_messages never grants more than the receiver queue', async () => {
+  const ctx = new FakeContext();
+  const consumer = await subscribe(ctx, { ...base, subscriptionType: 'Shared' });
+  const corrupt = single('garbage', { numMessagesInBatch: 2 ** 31 - 1 }, { checksumValid: false });
+  ctx.connection.push(0n, { entry: 1n }, corrupt);
+  assert.deepEqual(ctx.connection.flows(), [10, 10]);
+  await consumer.close();
+});

@@ -78,3 +78,17 @@ test('closing forgets pending nacks', async () => {
   assert.deepEqual(ctx.connection.redelivers(), []);
   assert.equal(ctx.clock.pendingTimers, 0);
 });
+
+test('nack due times run on the monotonic clock: a wall clock stepped back does not delay redelivery', async () => {
+  const ctx = new FakeContext();
+  const consumer = await subscribe(ctx, { ...base, subscriptionType: 'Shared' });
+  ctx.connection.push(0n, { entry: 1n }, single('x'));
+  consumer.negativeAcknowledge(await consumer.receive());
+  ctx.clock.jumpWallClock(-3_600_000);
+  ctx.clock.advance(1000);
+  assert.deepEqual(
+    ctx.connection.redelivers().map((r) => r.ids),
+    [['1:1']],
+  );
+  await consumer.close();
+});

@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import { subscribe } from '../../../../src/pulsar/consumer/index.ts';
 import {
   AlreadyClosedError,
+  AuthenticationError,
   ConnectionError,
+  ProtocolError,
   ServerError,
   ServerErrorCode,
   TimeoutError,
@@ -16,7 +18,7 @@ import {
   create,
 } from '../../../../src/pulsar/protocol/index.ts';
 import type { ConsumerOptions } from '../../../../src/pulsar/types.ts';
-import { FakeContext, single } from './fake-broker.ts';
+import { FakeContext, single, success } from './fake-broker.ts';
 
 const base: ConsumerOptions = { topic: 'in', subscription: 'sub', receiverQueueSize: 10 };
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -84,17 +86,124 @@ test('resubscribe retries with growing backoff, resets it on success', async () 
   await consumer.close();
 });
 
-test('a non-retriable resubscribe error fails the consumer: receive rejects with it', async () => {
+test('a resubscribe refused for good fails the consumer: receive rejects with the error', async () => {
+  for (const code of [
+    ServerErrorCode.TopicNotFound,
+    ServerErrorCode.SubscriptionNotFound,
+    ServerErrorCode.NotAllowedError,
+    ServerErrorCode.InvalidTopicName,
+    ServerErrorCode.IncompatibleSchema,
+  ]) {
+    const ctx = new FakeContext();
+    const consumer = await subscribe(ctx, base);
+    const pending = assert.rejects(consumer.receive(), (error: unknown) => {
+      assert.ok(error instanceof ServerError);
+      assert.equal(error.code, code);
+      return true;
+    });
+    ctx.connection.close();
+    ctx.reconnect().answer = () => {
+      throw new ServerError(code, 'refused');
+    };
+    await ctx.clock.advanceAsync(100);
+    await pending;
+    await assert.rejects(consumer.receive(), ServerError);
+    await consumer.close();
+  }
+});
+
+test('any other resubscribe error is retried with backoff and logged: the consumer survives it', async () => {
   const ctx = new FakeContext();
   const consumer = await subscribe(ctx, base);
-  const pending = assert.rejects(consumer.receive(), /AuthorizationError/);
+  const received = consumer.receive();
   ctx.connection.close();
-  ctx.reconnect().answer = () => {
-    throw new ServerError(ServerErrorCode.AuthorizationError, 'no longer allowed');
+  // What a token rotation, a certificate rotation or a confused broker look like from here, one per attempt.
+  const failures: Error[] = [
+    new AuthenticationError('cannot read the token from the token file'),
+    new ConnectionError('cannot connect: CERT_HAS_EXPIRED', { retriable: false }),
+    new ProtocolError('lookup: the broker gave a malformed URL'),
+    new ServerError(ServerErrorCode.AuthenticationError, 'token expired'),
+    new ServerError(ServerErrorCode.AuthorizationError, 'not authorized yet'),
+    new ServerError(ServerErrorCode.ConsumerBusy, 'old connection not yet noticed'),
+  ];
+  let lookups = 0;
+  const next = ctx.reconnect();
+  ctx.connectionForTopic = async () => {
+    const failure = failures[lookups++];
+    if (failure !== undefined && !(failure instanceof ServerError)) throw failure;
+    return next;
   };
+  next.answer = (command) => {
+    const failure = failures[lookups - 1];
+    if (failure instanceof ServerError) throw failure;
+    return success(command);
+  };
+  let delay = 100;
+  for (let attempt = 0; attempt < failures.length; attempt++) {
+    await ctx.clock.advanceAsync(delay);
+    delay *= 2;
+    assert.equal(consumer.isConnected, false, `still retrying after ${failures[attempt]!.message}`);
+  }
+  await ctx.clock.advanceAsync(delay);
+  assert.equal(consumer.isConnected, true);
+  const warnings = ctx.lines.filter((l) => l.message === 'resubscribe failed, retrying after backoff');
+  assert.deepEqual(
+    warnings.map((l) => l.fields.err),
+    failures,
+  );
+  next.push(0n, { entry: 1n }, single('after'));
+  assert.equal((await received).payload.toString(), 'after');
+  await consumer.close();
+});
+
+test('the first subscribe still fails at once on a non-retriable error', async () => {
+  const ctx = new FakeContext();
+  ctx.connection.answer = () => {
+    throw new ServerError(ServerErrorCode.AuthorizationError, 'not allowed');
+  };
+  await assert.rejects(subscribe(ctx, base), /AuthorizationError/);
+  assert.equal(ctx.connection.ofType(BaseCommand_Type.SUBSCRIBE).length, 1);
+});
+
+test('a SUBSCRIBE that timed out is closed on the broker before the same consumer id subscribes again', async () => {
+  const ctx = new FakeContext();
+  let attempts = 0;
+  ctx.connection.answer = (command) => {
+    if (command.type === BaseCommand_Type.SUBSCRIBE && attempts++ === 0) {
+      throw new TimeoutError('no answer to SUBSCRIBE');
+    }
+    return success(command);
+  };
+  const subscribing = subscribe(ctx, base);
   await ctx.clock.advanceAsync(100);
-  await pending;
-  await assert.rejects(consumer.receive(), /AuthorizationError/);
+  const consumer = await subscribing;
+  assert.deepEqual(
+    ctx.connection.commands
+      .filter((c) => c.type !== BaseCommand_Type.FLOW)
+      .map((c) => [BaseCommand_Type[c.type], c.subscribe?.consumerId ?? c.closeConsumer?.consumerId]),
+    [
+      ['SUBSCRIBE', 0n],
+      ['CLOSE_CONSUMER', 0n],
+      ['SUBSCRIBE', 0n],
+    ],
+  );
+  // Also on a resubscribe; other errors leave nothing to close.
+  ctx.connection.close();
+  const next = ctx.reconnect();
+  let resubscribes = 0;
+  next.answer = (command) => {
+    if (command.type !== BaseCommand_Type.SUBSCRIBE) return success(command);
+    resubscribes++;
+    if (resubscribes === 1) throw new ServerError(ServerErrorCode.ServiceNotReady, 'loading');
+    if (resubscribes === 2) throw new TimeoutError('no answer to SUBSCRIBE');
+    return success(command);
+  };
+  await ctx.clock.advanceAsync(100 + 200 + 400);
+  assert.equal(consumer.isConnected, true);
+  assert.deepEqual(
+    next.commands.filter((c) => c.type !== BaseCommand_Type.FLOW).map((c) => BaseCommand_Type[c.type]),
+    ['SUBSCRIBE', 'SUBSCRIBE', 'CLOSE_CONSUMER', 'SUBSCRIBE'],
+  );
   await consumer.close();
 });
 
@@ -173,6 +282,35 @@ test('unsubscribe sends UNSUBSCRIBE, then the consumer is closed', async () => {
   await consumer.unsubscribe();
   assert.equal(ctx.connection.ofType(BaseCommand_Type.UNSUBSCRIBE).length, 1);
   await assert.rejects(consumer.receive(), AlreadyClosedError);
+});
+
+test('a pending receive keeps the process alive, through a resubscribe backoff too', async () => {
+  const ctx = new FakeContext();
+  const consumer = await subscribe(ctx, base);
+  assert.equal(ctx.clock.keptAlive, 0, 'an idle consumer holds nothing');
+  const first = consumer.receive();
+  const second = consumer.receive();
+  assert.equal(ctx.clock.keptAlive, 1, 'one hold for all waiting receives');
+  ctx.connection.close();
+  ctx.reconnect();
+  await ctx.clock.advanceAsync(50); // inside the backoff: no socket open, only the hold keeps a process up
+  assert.equal(ctx.clock.keptAlive, 1);
+  await ctx.clock.advanceAsync(50);
+  ctx.connection.push(0n, { entry: 1n }, single('a'));
+  await first;
+  assert.equal(ctx.clock.keptAlive, 1, 'the second receive still waits');
+  ctx.connection.push(0n, { entry: 2n }, single('b'));
+  await second;
+  assert.equal(ctx.clock.keptAlive, 0);
+  const timed = assert.rejects(consumer.receive(100), TimeoutError);
+  assert.equal(ctx.clock.keptAlive, 1);
+  await ctx.clock.advanceAsync(100);
+  await timed;
+  assert.equal(ctx.clock.keptAlive, 0);
+  const closed = assert.rejects(consumer.receive(), AlreadyClosedError);
+  await consumer.close();
+  await closed;
+  assert.equal(ctx.clock.keptAlive, 0);
 });
 
 test('close during a resubscribe: the late subscription is released', async () => {

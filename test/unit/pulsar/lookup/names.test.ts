@@ -173,6 +173,10 @@ describe('parseServiceUrl', () => {
   it('turns broker URLs into addresses and addresses into host and port', () => {
     assert.equal(brokerAddress('pulsar://b1:6650'), 'b1:6650');
     assert.equal(brokerAddress('pulsar+ssl://b1:6651'), 'b1:6651');
+    // Without a port: each scheme's default, as for service URLs.
+    assert.equal(brokerAddress('pulsar://b1'), 'b1:6650');
+    assert.equal(brokerAddress('pulsar+ssl://b1'), 'b1:6651');
+    assert.equal(brokerAddress('pulsar+ssl://[::1]/'), '[::1]:6651');
     assert.throws(() => brokerAddress('nonsense'));
     assert.deepEqual(splitAddress('[::1]:6650'), { host: '::1', port: 6650 });
     assert.deepEqual(splitAddress('127.0.0.1:6650'), { host: '127.0.0.1', port: 6650 });

@@ -7,7 +7,7 @@ import type {
   Connection,
   ProducerHandler,
 } from '../../../../src/pulsar/connection/contract.ts';
-import { ServerError } from '../../../../src/pulsar/errors.ts';
+import { ServerError, TimeoutError } from '../../../../src/pulsar/errors.ts';
 import {
   type BaseCommand,
   BaseCommand_Type,
@@ -31,10 +31,14 @@ export interface SentFrame {
   readonly payload: Uint8Array;
 }
 
-/** How the fake broker answers PRODUCER: success with a name and last sequence id, or a server error. */
+/**
+ * How the fake broker answers PRODUCER: success with a name and last sequence id, a server error, or no
+ * answer in time (the request rejects with TimeoutError, as the connection's request timeout would).
+ */
 export type ProducerAnswer =
   | { readonly producerName?: string; readonly lastSequenceId?: bigint }
-  | { readonly errorCode: number; readonly message?: string };
+  | { readonly errorCode: number; readonly message?: string }
+  | { readonly timeout: true };
 
 export class FakeConnection implements Connection {
   readonly logicalAddress = 'fake-broker:6650';
@@ -43,6 +47,10 @@ export class FakeConnection implements Connection {
   isClosed = false;
   /** What sendPayload returns: false simulates a socket over its high-water mark. */
   writable = true;
+  /** Called before each SEND is encoded; throwing from it simulates a frame that cannot be encoded. */
+  beforeEncode: ((sequenceId: bigint) => void) | undefined;
+  /** The timeout given with each request, in order (undefined: the connection's default). */
+  readonly requestTimeouts: (number | undefined)[] = [];
   readonly sent: SentFrame[] = [];
   /** Every command given to request(), in order. */
   readonly requests: BaseCommand[] = [];
@@ -57,15 +65,17 @@ export class FakeConnection implements Connection {
     this.maxMessageSize = maxMessageSize;
   }
 
-  request(build: (requestId: bigint) => BaseCommand): Promise<BaseCommand> {
+  request(build: (requestId: bigint) => BaseCommand, timeoutMs?: number): Promise<BaseCommand> {
     if (this.isClosed) return Promise.reject(new Error('connection closed'));
     const command = build(this.#nextRequestId++);
     this.requests.push(command);
+    this.requestTimeouts.push(timeoutMs);
     if (command.type === BaseCommand_Type.PRODUCER) {
       const init = command.producer!;
       const answer = this.producerAnswers.shift() ?? {};
       if ('errorCode' in answer)
         return Promise.reject(new ServerError(answer.errorCode, answer.message ?? 'refused'));
+      if ('timeout' in answer) return Promise.reject(new TimeoutError('no answer to PRODUCER'));
       const producerName =
         answer.producerName ?? (init.producerName || `standalone-0-${this.#producerCount++}`);
       return Promise.resolve(
@@ -90,6 +100,7 @@ export class FakeConnection implements Connection {
 
   sendPayload(command: BaseCommand, metadata: MessageMetadata, payload: Uint8Array): boolean {
     if (this.isClosed) return true;
+    this.beforeEncode?.(command.send!.sequenceId);
     // Through the real codec: what the broker would decode from these bytes.
     const frame = encodePayloadCommand(command, metadata, payload);
     const decoded = decodeFrame(frame.subarray(4));

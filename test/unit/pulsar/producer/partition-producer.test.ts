@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   AlreadyClosedError,
+  ConnectionError,
   InvalidArgumentError,
   ProducerQueueFullError,
+  PulsarError,
   ServerError,
   ServerErrorCode,
   TimeoutError,
@@ -13,7 +15,7 @@ import {
 import { PulsarMessageId } from '../../../../src/pulsar/message-id.ts';
 import { createProducer, type PartitionProducer } from '../../../../src/pulsar/producer/index.ts';
 import { BaseCommand_Type } from '../../../../src/pulsar/protocol/index.ts';
-import type { MessageId, ProducerOptions } from '../../../../src/pulsar/types.ts';
+import type { MessageId, OutgoingMessage, ProducerOptions } from '../../../../src/pulsar/types.ts';
 import { settle } from '../../../support/fake-clock.ts';
 import { FakeContext, type FakeContextOptions } from './fake-connection.ts';
 
@@ -534,5 +536,212 @@ describe('batching', () => {
     connection.receipt(0n);
     await settle();
     assert.ok(flushed.settled);
+  });
+});
+
+describe('message fields checked in send()', () => {
+  const bad: [string, Partial<OutgoingMessage>][] = [
+    ['key', { key: 42 as unknown as string }],
+    ['orderingKey', { orderingKey: 'k' as unknown as Uint8Array }],
+    ['properties', { properties: 'a=b' as unknown as Record<string, string> }],
+    ['properties', { properties: null as unknown as Record<string, string> }],
+    ['properties.a', { properties: { a: 1 as unknown as string } }],
+    ['properties.b', { properties: { a: 'ok', b: undefined as unknown as string } }],
+    ['sequenceId', { sequenceId: 5 as unknown as bigint }],
+    ['sequenceId', { sequenceId: -1n }],
+    ['sequenceId', { sequenceId: 1n << 64n }],
+    ['eventTime', { eventTime: Number.NaN }],
+  ];
+  for (const batchingEnabled of [false, true]) {
+    test(`a bad field is refused with InvalidArgumentError naming it (batching ${batchingEnabled ? 'on' : 'off'})`, async () => {
+      const { context, producer, connection } = await setup({ batchingEnabled });
+      for (const [field, fields] of bad) {
+        await assert.rejects(producer.send({ payload: bytes('x'), ...fields }), (error: unknown) => {
+          assert.ok(error instanceof InvalidArgumentError, String(error));
+          assert.equal(error.field, field);
+          return true;
+        });
+      }
+      // Nothing was accepted: flush has nothing to wait for, and the producer goes on.
+      await producer.flush();
+      const ok = track(producer.send({ payload: bytes('ok'), key: 'k', properties: { a: 'b' } }));
+      await context.clock.advanceAsync(10);
+      assert.equal(connection.sent.length, 1);
+      connection.receiptAll();
+      await settle();
+      assert.ok(ok.value !== undefined);
+      await producer.close();
+    });
+  }
+});
+
+describe('a frame that cannot be built or encoded', () => {
+  test('fails its messages instead of throwing from the batch timer; flush and close settle', async () => {
+    const { context, producer, connection } = await setup({ batchingEnabled: true });
+    // Buffers and records are not copied: a caller that changes them before send() settles breaks the rule
+    // send() checked. The batch is built later, in the timer.
+    const properties: Record<string, string> = { a: 'fine' };
+    const a = track(producer.send({ payload: bytes('a'), properties }));
+    const b = track(producer.send({ payload: bytes('b') }));
+    properties.a = 1 as unknown as string;
+    await context.clock.advanceAsync(10); // would throw out of the timer
+    await settle();
+    for (const s of [a, b]) assert.ok(s.error instanceof PulsarError && !(s.error instanceof TimeoutError));
+    assert.equal(connection.sent.length, 0);
+    await producer.flush();
+    const c = track(producer.send({ payload: bytes('c') }));
+    await context.clock.advanceAsync(10);
+    connection.receiptAll();
+    await settle();
+    assert.ok(c.value !== undefined, 'the producer goes on');
+    await producer.close();
+    assert.equal(context.clock.keptAlive, 0);
+  });
+
+  test('a frame failing to encode leaves the queue, so later receipts still match', async () => {
+    const { producer, connection } = await setup({ sendTimeoutMs: 0 });
+    connection.beforeEncode = (sequenceId) => {
+      if (sequenceId === 1n) throw new TypeError('cannot encode');
+    };
+    const sends = ['a', 'b', 'c'].map((text) => track(producer.send({ payload: bytes(text) })));
+    await settle();
+    assert.ok(sends[1]!.error instanceof PulsarError);
+    assert.deepEqual(
+      connection.sent.map((f) => f.sequenceId),
+      [0n, 2n],
+    );
+    connection.receipt(0n);
+    connection.receipt(2n);
+    await settle();
+    assert.ok(sends[0]!.value !== undefined && sends[2]!.value !== undefined);
+    await producer.close();
+  });
+});
+
+describe('wall clock and monotonic clock', () => {
+  test('the send timeout runs on the monotonic clock; publish_time is wall-clock time', async () => {
+    const { context, producer, connection } = await setup({ sendTimeoutMs: 30_000 });
+    context.clock.jumpWallClock(-3_600_000); // stepped an hour back after the producer started
+    const a = track(producer.send({ payload: bytes('a') }));
+    assert.equal(connection.sent[0]!.metadata.publishTime, BigInt(context.clock.now()));
+    context.clock.jumpWallClock(-3_600_000); // and again while the message waits
+    await context.clock.advanceAsync(30_000);
+    assert.ok(a.error instanceof TimeoutError, 'timed out on time');
+    context.clock.jumpWallClock(7_200_000); // forward: nothing times out early
+    const b = track(producer.send({ payload: bytes('b') }));
+    context.clock.jumpWallClock(3_600_000);
+    await context.clock.advanceAsync(29_999);
+    assert.equal(b.settled, false);
+    const closed = producer.close({ timeoutMs: 0 });
+    await context.clock.advanceAsync(0);
+    await closed;
+    assert.ok(b.error instanceof TimeoutError);
+  });
+});
+
+describe('registration timeouts', () => {
+  test('a PRODUCER that timed out is closed on the broker before the same id registers again', async () => {
+    const context = new FakeContext();
+    context.producerAnswers.push({ timeout: true });
+    const created = track(createProducer(context, { topic: TOPIC }));
+    await context.clock.advanceAsync(100);
+    const producer = created.value as PartitionProducer;
+    assert.ok(producer, 'created on the second attempt');
+    const connection = context.connection(TOPIC);
+    const registration = () =>
+      connection.requests
+        .filter((c) => c.type === BaseCommand_Type.PRODUCER || c.type === BaseCommand_Type.CLOSE_PRODUCER)
+        .map((c) => [BaseCommand_Type[c.type], c.producer?.producerId ?? c.closeProducer?.producerId]);
+    assert.deepEqual(registration(), [
+      ['PRODUCER', 0n],
+      ['CLOSE_PRODUCER', 0n],
+      ['PRODUCER', 0n],
+    ]);
+    // On a re-registration too; a refusal (the broker answered) leaves nothing to close.
+    connection.producerAnswers.push({ errorCode: ServerErrorCode.ServiceNotReady }, { timeout: true });
+    connection.closeProducer();
+    await context.clock.advanceAsync(100 + 200 + 400);
+    assert.equal(producer.state, 'ready');
+    assert.deepEqual(registration().slice(3), [
+      ['PRODUCER', 0n],
+      ['PRODUCER', 0n],
+      ['CLOSE_PRODUCER', 0n],
+      ['PRODUCER', 0n],
+    ]);
+    await producer.close();
+  });
+});
+
+describe('close with a deadline', () => {
+  test('fails what is still pending with TimeoutError when the broker stays away, then closes', async () => {
+    const { context, producer, connection } = await setup({ sendTimeoutMs: 0, batchingEnabled: true });
+    const a = track(producer.send({ payload: bytes('a') }));
+    await context.clock.advanceAsync(10);
+    const b = track(producer.send({ payload: bytes('b') })); // still in the open batch
+    connection.close();
+    for (let i = 0; i < 100; i++) context.lookupErrors.push(new ConnectionError('broker unreachable'));
+    const closed = track(producer.close({ timeoutMs: 5000 }));
+    await context.clock.advanceAsync(4999);
+    assert.equal(closed.settled, false, 'waits for the broker until the deadline');
+    assert.equal(a.settled || b.settled, false);
+    await context.clock.advanceAsync(1);
+    await settle();
+    for (const s of [a, b]) assert.ok(s.error instanceof TimeoutError, String(s.error));
+    assert.ok(closed.settled && closed.error === undefined);
+    assert.equal(producer.state, 'closed');
+    assert.equal(context.clock.keptAlive, 0);
+    await assert.rejects(producer.send({ payload: bytes('c') }), AlreadyClosedError);
+  });
+
+  test('a close without a deadline can be given one later; CLOSE_PRODUCER waits only what is left', async () => {
+    const { context, producer, connection } = await setup({ sendTimeoutMs: 0 });
+    const a = track(producer.send({ payload: bytes('a') }));
+    const closed = track(producer.close());
+    await context.clock.advanceAsync(60_000);
+    assert.equal(closed.settled, false);
+    assert.equal(producer.close({ timeoutMs: 1000 }), producer.close(), 'the same close');
+    await context.clock.advanceAsync(1000);
+    await settle();
+    assert.ok(a.error instanceof TimeoutError);
+    assert.ok(closed.settled);
+    // Acked at once: the close deadline leaves CLOSE_PRODUCER at least 1 ms.
+    assert.equal(connection.requestTimeouts.at(-1), 1);
+  });
+
+  test('everything receipted in time: close resolves as usual; a bad timeoutMs is refused', async () => {
+    const { producer, connection } = await setup({ sendTimeoutMs: 0 });
+    await assert.rejects(producer.close({ timeoutMs: -1 }), InvalidArgumentError);
+    await assert.rejects(producer.close({ timeoutMs: 1.5 }), InvalidArgumentError);
+    assert.equal(producer.state, 'ready');
+    const a = track(producer.send({ payload: bytes('a') }));
+    const closed = track(producer.close({ timeoutMs: 1000 }));
+    connection.receipt(0n);
+    await settle();
+    assert.ok(a.value !== undefined && closed.settled && closed.error === undefined);
+    assert.equal(connection.requests.filter((c) => c.type === BaseCommand_Type.CLOSE_PRODUCER).length, 1);
+  });
+});
+
+describe('keeping the process alive', () => {
+  test('while sends are pending, through a reconnect backoff, and not when idle', async () => {
+    const { context, producer, connection } = await setup({ sendTimeoutMs: 0 });
+    assert.equal(context.clock.keptAlive, 0);
+    const a = track(producer.send({ payload: bytes('a') }));
+    assert.equal(context.clock.keptAlive, 1);
+    connection.close();
+    await context.clock.advanceAsync(50); // backoff: no socket open
+    assert.equal(context.clock.keptAlive, 1);
+    await context.clock.advanceAsync(50);
+    context.connection(TOPIC).receipt(0n);
+    await settle();
+    assert.ok(a.value !== undefined);
+    assert.equal(context.clock.keptAlive, 0);
+    // A timed-out or failed send releases it too.
+    const { context: other, producer: failing } = await setup({ sendTimeoutMs: 1000 });
+    const b = track(failing.send({ payload: bytes('b') }));
+    assert.equal(other.clock.keptAlive, 1);
+    await other.clock.advanceAsync(1000);
+    assert.ok(b.error instanceof TimeoutError);
+    assert.equal(other.clock.keptAlive, 0);
   });
 });

@@ -1,7 +1,7 @@
 // A producer on a partitioned topic: one partition producer per partition, keys routed as Java routes them.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ServerError, ServerErrorCode } from '../../../../src/pulsar/errors.ts';
+import { ServerError, ServerErrorCode, TimeoutError } from '../../../../src/pulsar/errors.ts';
 import { createProducer, PartitionedProducer } from '../../../../src/pulsar/producer/index.ts';
 import { settle } from '../../../support/fake-clock.ts';
 import { FakeContext } from './fake-connection.ts';
@@ -68,5 +68,34 @@ describe('partitioned producer', () => {
       context.connection(partitionTopic(p)).requests.filter((c) => c.closeProducer !== undefined),
     );
     assert.equal(closes.length, 1);
+  });
+
+  test('close({ timeoutMs }) reaches every partition: what is pending anywhere fails at the deadline', async () => {
+    const context = new FakeContext({ partitions: 2 });
+    const producer = await createProducer(context, {
+      topic: TOPIC,
+      batchingEnabled: false,
+      sendTimeoutMs: 0,
+    });
+    const sends = ['k1', 'k2', 'k3', 'k4'].map((key) =>
+      producer.send({ payload: Buffer.from(key), key }).then(
+        () => 'ok',
+        (error: unknown) => (error instanceof TimeoutError ? 'timeout' : String(error)),
+      ),
+    );
+    context.connection(partitionTopic(0)).receiptAll();
+    let closed = false;
+    const closing = producer.close({ timeoutMs: 500 }).then(() => {
+      closed = true;
+    });
+    await context.clock.advanceAsync(499);
+    assert.equal(closed, false);
+    await context.clock.advanceAsync(1);
+    await closing;
+    const outcomes = await Promise.all(sends);
+    const onPartition0 = context.connection(partitionTopic(0)).sent.length;
+    assert.deepEqual(outcomes.filter((o) => o === 'ok').length, onPartition0);
+    assert.ok(outcomes.every((o) => o === 'ok' || o === 'timeout'));
+    assert.ok(outcomes.includes('timeout'));
   });
 });

@@ -125,6 +125,29 @@ describe('decodeFrame', () => {
     assert.equal(decodeFrame(body(badCrc)).payload?.checksumValid, false);
   });
 
+  test('a checksum mismatch is checked first: whatever lies under it, nothing is thrown', () => {
+    // The frames of the malformed list below, with a wrong checksum: the metadata size runs past the end, or
+    // the metadata does not parse. Empty metadata and payload; the connection stays up.
+    for (const hex of [
+      '0000000508129201000e01000000000000ffff',
+      '0000000508129201000e010000000000000002ffff',
+    ]) {
+      const payload = decodeFrame(Buffer.from(hex, 'hex')).payload;
+      assert.equal(payload?.checksumValid, false);
+      assert.deepEqual(payload?.metadata, create(MessageMetadataSchema));
+      assert.equal(payload?.payload.length, 0);
+    }
+    // Metadata that still parses is kept, so the consumer can give back the permits of a whole batch.
+    const metadata = create(MessageMetadataSchema, { ...plainMetadata(), numMessagesInBatch: 3 });
+    const frame = Buffer.from(
+      body(encodePayloadCommand(sendCommand(1n, 1n, 3), metadata, Buffer.from('xyz'))),
+    );
+    frame[frame.length - 1]! ^= 1;
+    const payload = decodeFrame(frame).payload;
+    assert.equal(payload?.checksumValid, false);
+    assert.equal(payload?.metadata.numMessagesInBatch, 3);
+  });
+
   test('accepts a payload without checksum (protocol before v6), as Apache Java client does', () => {
     const good = golden('payload', 'send_zero_hello');
     const cmdEnd = 4 + 4 + 8;
@@ -150,9 +173,10 @@ describe('decodeFrame', () => {
     ['unknown type number', '000000020863'],
     ['payload cut in the magic', '0000000508129201000e'],
     ['payload cut in the checksum', '0000000508129201000e0100'],
-    ['metadata size past the end', '0000000508129201000e01000000000000ffff'],
+    // These two carry their right CRC32C: with a wrong one they are checksum mismatches, not thrown.
+    ['metadata size past the end', '0000000508129201000e0146f93c150000ffff'],
     ['broker entry metadata past the end', '0000000508129201000e0200000009'],
-    ['undecodable metadata', '0000000508129201000e010000000000000002ffff'],
+    ['undecodable metadata', '0000000508129201000e0116db595500000002ffff'],
   ];
   for (const [name, hex] of malformed) {
     test(`throws ProtocolError: ${name}`, () => {

@@ -74,7 +74,9 @@ describe('stream mode, length-prefixed codec', () => {
     const whole = await executor.run(message(1, { payload: allBytes }));
     assert.deepEqual(Buffer.from(whole.output!.payload), upper(allBytes));
     // Each value alone, pipelined: a lone NUL or LF must not shift the framing of the next message.
-    const single = await Promise.all([...allBytes].map((b) => executor.run(message(b, { payload: Uint8Array.of(b) }))));
+    const single = await Promise.all(
+      [...allBytes].map((b) => executor.run(message(b, { payload: Uint8Array.of(b) }))),
+    );
     assert.deepEqual(
       single.map((r) => Buffer.from(r.output!.payload)),
       [...allBytes].map((b) => upper(Uint8Array.of(b))),
@@ -89,7 +91,8 @@ describe('stream mode, length-prefixed codec', () => {
     const payloads = [allBytes, Uint8Array.of(0), Uint8Array.of(0x0a), new Uint8Array(0), randomBytes(3000)];
     const results = await Promise.all(payloads.map((p, i) => executor.run(message(i, { payload: p }))));
     assert.equal(results[3]!.output, undefined, 'an empty reply is no output message');
-    for (const i of [0, 1, 2, 4]) assert.deepEqual(Buffer.from(results[i]!.output!.payload), Buffer.from(payloads[i]!));
+    for (const i of [0, 1, 2, 4])
+      assert.deepEqual(Buffer.from(results[i]!.output!.payload), Buffer.from(payloads[i]!));
   });
 
   it('reads text into a variable without starting a process, and refuses a payload with NUL there', async () => {
@@ -126,7 +129,9 @@ describe('stream mode, length-prefixed codec', () => {
         'source "$PF_LIB"',
         'while pf_next; do',
         '  pf_payload >/dev/null',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: bash, not a template
         '  printf -v out "%s|" "$PF_MESSAGE_ID" "${PF_MESSAGE_KEY-<none>}" "$PF_MESSAGE_TOPIC" "$PF_MESSAGE_PUBLISH_TIME" \\',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: bash, not a template
         '    "${PF_MESSAGE_EVENT_TIME-<none>}" "$PF_MESSAGE_REDELIVERY_COUNT" "$PF_MESSAGE_SIZE" "$PF_MESSAGE_PROPERTIES" \\',
         '    "$(pf_get_property a || echo "<no a>")" "$(bash -c \'echo "$PF_MESSAGE_ID"\')"',
         '  pf_reply --data "$out"',
@@ -150,7 +155,13 @@ describe('stream mode, length-prefixed codec', () => {
     );
     // The next message replaces every variable, unsetting those it has no value for.
     const second = await executor.run(
-      message(8, { key: undefined, eventTime: undefined, redeliveryCount: 0, properties: {}, payload: new Uint8Array(0) }),
+      message(8, {
+        key: undefined,
+        eventTime: undefined,
+        redeliveryCount: 0,
+        properties: {},
+        payload: new Uint8Array(0),
+      }),
     );
     assert.equal(
       Buffer.from(second.output!.payload).toString('utf8'),

@@ -8,19 +8,33 @@ import {
   type StreamExecutor,
   type StreamExecutorOptions,
 } from '../../../../../src/runtime/function-executor/stream/index.ts';
+import { FakeClock } from '../../../../support/fake-clock.ts';
 import { instance, invocation, script } from '../helpers.ts';
 
-const open: StreamExecutor[] = [];
+const open: { executor: StreamExecutor; clock: Clock | undefined }[] = [];
 after(async () => {
-  await Promise.all(open.map((executor) => executor.close()));
+  await Promise.all(open.map(({ executor, clock }) => closeNow(executor, clock)));
 });
+
+/** Closes, moving a fake clock on (a grace period would never end otherwise). */
+async function closeNow(executor: StreamExecutor, clock: Clock | undefined): Promise<void> {
+  let closed = false;
+  const closing = executor.close().then(() => {
+    closed = true;
+  });
+  while (!closed && clock instanceof FakeClock) {
+    clock.advance(60_000);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await closing;
+}
 
 export type StreamOptions = Partial<StreamExecutorOptions> & { readonly clock?: Clock };
 
 /** A started executor for a script body (closed after the file's tests if the test did not). */
 export function streamExecutorFor(body: string, options: StreamOptions = {}): StreamExecutor {
   const executor = createStreamExecutor({ scriptPath: script(body), instance, ...options });
-  open.push(executor);
+  open.push({ executor, clock: options.clock });
   return executor;
 }
 

@@ -47,7 +47,9 @@ describe('length-prefixed codec frames', () => {
   });
 
   it('marks a missing key and event time with "-", an empty key with a bare "+"', () => {
-    const none = written(lengthPrefixedFrame(invocation({ key: undefined, eventTime: undefined, payload: Buffer.from('x') })));
+    const none = written(
+      lengthPrefixedFrame(invocation({ key: undefined, eventTime: undefined, payload: Buffer.from('x') })),
+    );
     assert.match(none, /^1 \S+ \S+ - \d+ - 2 0 /);
     const empty = written(lengthPrefixedFrame(invocation({ key: '', payload: Buffer.from('x') })));
     assert.match(empty, /^1 \S+ \S+ \+ /);
@@ -55,9 +57,15 @@ describe('length-prefixed codec frames', () => {
 
   it('never puts a raw line feed in the header', () => {
     const frame = written(
-      lengthPrefixedFrame(invocation({ key: '\n', properties: { '\n': '\n\u2028' }, payload: Buffer.from('\n') })),
+      lengthPrefixedFrame(
+        invocation({ key: '\n', properties: { '\n': '\n\u2028' }, payload: Buffer.from('\n') }),
+      ),
     );
-    assert.equal(frame.indexOf('\n'), frame.length - 2, 'the only line feeds end the header and are the payload');
+    assert.equal(
+      frame.indexOf('\n'),
+      frame.length - 2,
+      'the only line feeds end the header and are the payload',
+    );
   });
 });
 

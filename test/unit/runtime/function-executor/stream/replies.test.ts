@@ -1,10 +1,12 @@
 // Stream mode's replies against real bash: failures per message, the helper library's routing, extra messages
 // and logs (in both codecs), stderr, limits, and framing a script breaks.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Invocation, ScriptLogLevel } from '../../../../../src/runtime/function-executor/index.ts';
-import { examplesDir } from '../helpers.ts';
+import { examplesDir, scratchDir, waitUntil } from '../helpers.ts';
 import { message, streamExecutorFor, succeeded } from './helpers.ts';
 
 describe('stream mode: failure replies', () => {
@@ -111,9 +113,12 @@ for (const codec of ['lines', 'length-prefixed'] as const) {
     });
 
     it('runs the stream router example', async () => {
-      const executor = streamExecutorFor(`source ${JSON.stringify(path.join(examplesDir, 'stream/router.sh'))}`, {
-        codec,
-      });
+      const executor = streamExecutorFor(
+        `source ${JSON.stringify(path.join(examplesDir, 'stream/router.sh'))}`,
+        {
+          codec,
+        },
+      );
       const [fruit, other] = await Promise.all(
         ['Apple', 'rock'].map((p, i) => executor.run(message(i, { payload: Buffer.from(p) }))),
       );
@@ -148,14 +153,25 @@ for (const codec of ['lines', 'length-prefixed'] as const) {
 }
 
 describe('stream mode: stderr and limits', () => {
-  it('forwards stderr lines with the message being answered', async () => {
+  it('forwards stderr lines with the message being answered when they arrive', async () => {
     const lines: [string, string | undefined][] = [];
+    const go = path.join(scratchDir(), 'go');
+    execFileSync('mkfifo', [go]);
+    // stderr and stdout are two pipes: a line is matched to the message in flight when it arrives, so the
+    // script waits (on a FIFO the test writes) until its line was seen before it answers.
     const executor = streamExecutorFor(
-      'echo "up" >&2\nwhile IFS= read -r line; do echo "working on $line" >&2; printf "%s\\n" "$line"; done',
-      { codec: 'lines', onStderrLine: (line, invocation?: Invocation) => lines.push([line, invocation?.messageId]) },
+      `echo "up" >&2\nwhile IFS= read -r line; do echo "working on $line" >&2; read -r _ <${JSON.stringify(go)}; printf "%s\\n" "$line"; done`,
+      {
+        codec: 'lines',
+        onStderrLine: (line, invocation?: Invocation) => lines.push([line, invocation?.messageId]),
+      },
     );
-    await executor.run(message(1));
-    await executor.run(message(2));
+    for (const i of [1, 2]) {
+      const run = executor.run(message(i));
+      await waitUntil('the stderr line', () => lines.some(([line]) => line === `working on m-${i}`));
+      writeFileSync(go, 'go\n');
+      await run;
+    }
     assert.deepEqual(
       lines.filter(([line]) => line.startsWith('working')),
       [
