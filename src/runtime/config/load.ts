@@ -46,7 +46,7 @@ export function loadConfig(env: Env, readFile: ReadFile, options: LoadConfigOpti
   const scriptPath = readScriptPath(s, readFile);
   const identity = readIdentity(s, scriptPath);
   const broker = readBroker(s, readFile);
-  const delivery = readDelivery(s, identity, options.cpuCount ?? 1, stream?.pipeline ?? 1);
+  const delivery = readDelivery(s, identity, options.cpuCount ?? 1, stream?.pipeline);
   const timeoutMs = s.value('PF_TIMEOUT_MS', (t) => parseInteger(t, 0), DEFAULTS.timeoutMs);
   const killGraceMs = s.value('PF_KILL_GRACE_MS', (t) => parseInteger(t, 0), DEFAULTS.killGraceMs);
   const trimTrailingNewline = s.value('PF_TRIM_TRAILING_NEWLINE', parseBoolean, DEFAULTS.trimTrailingNewline);

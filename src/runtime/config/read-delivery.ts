@@ -61,8 +61,8 @@ export function readDelivery(
   s: Settings,
   identity: FunctionIdentity | undefined,
   cpuCount: number,
-  /** Messages one script runs at once: 1 in exec mode, the pipeline depth in stream mode. */
-  perScript: number,
+  /** Stream mode's pipeline depth; undefined in exec mode. */
+  pipeline: number | undefined,
 ): Delivery | undefined {
   const inputs = readInputs(s);
   const output = topic(s, 'PF_OUTPUT');
@@ -78,7 +78,7 @@ export function readDelivery(
   const ordering = readOrdering(s);
   const subscriptionType = readSubscriptionType(s, ordering);
   const retries = readRetries(s, ordering);
-  const pool = readPool(s, ordering, cpuCount, perScript);
+  const pool = readPool(s, ordering, cpuCount, pipeline);
   const nackDelay = s.value(
     'PF_NEGATIVE_ACK_DELAY_MS',
     (t) => parseInteger(t, 0),
@@ -136,6 +136,12 @@ export function readDelivery(
     pool,
   };
 }
+
+/**
+ * Stream mode's outputs waiting for their receipts: at 20,000 messages a second and about 12 ms from a script's
+ * reply to the receipt (10 of them producer batching), some 250 messages are in that state at any time.
+ */
+const STREAM_PUBLISHING = 256;
 
 function readOrdering(s: Settings): Ordering | undefined {
   const guarantees = s.value('PF_PROCESSING_GUARANTEES', parseGuarantees, DEFAULTS.processingGuarantees);
@@ -260,23 +266,25 @@ function readRetries(s: Settings, ordering: Ordering | undefined): number | null
 
 /**
  * One script at a time when order matters; otherwise one per CPU. Twice as many messages held as the scripts
- * run at once (in stream mode each script process runs up to its pipeline depth).
+ * run at once; in stream mode each process runs up to its pipeline depth, and a fast script's outputs wait for
+ * their receipts (the producer batches for up to 10 ms), so room for STREAM_PUBLISHING more is added.
  */
 function readPool(
   s: Settings,
   ordering: Ordering | undefined,
   cpuCount: number,
-  perScript: number,
+  pipeline: number | undefined,
 ): PoolConfig | undefined {
   const ordered =
     ordering !== undefined &&
     (ordering.retainOrdering || ordering.guarantees === ProcessingGuarantees.EffectivelyOnce);
   const fallback = ordered ? 1 : Math.max(1, Math.floor(cpuCount));
   const concurrency = s.value('PF_CONCURRENCY', (t) => parseInteger(t, 1), fallback);
+  const running = (concurrency ?? fallback) * (pipeline ?? 1);
   const maxPending = s.value(
     'PF_MAX_PENDING',
     (t) => parseInteger(t, 1),
-    2 * (concurrency ?? fallback) * perScript,
+    pipeline === undefined ? 2 * running : 2 * running + STREAM_PUBLISHING,
   );
   if (concurrency === undefined || maxPending === undefined || ordering === undefined) return undefined;
   if (ordered && concurrency > 1) {

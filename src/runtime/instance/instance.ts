@@ -24,6 +24,7 @@ import {
   scriptLogForwarders,
 } from '../logging/index.ts';
 import { FunctionMetrics } from '../metrics/index.ts';
+import { functionInstanceOf } from '../modes/function-instance.ts';
 import { runningLimit, streamExecutorFor } from '../modes/stream.ts';
 import { Dispatcher, deliveryPolicyFor, Processor, ReceiveLoop } from '../processor/index.ts';
 import { onTerminationSignals, type SignalSource, shutdown } from '../shutdown.ts';
@@ -233,17 +234,7 @@ export class Instance {
     if (config.mode === ExecutionMode.Stream) return streamExecutorFor(config, this.logger, this.#clock);
     return createExecExecutor({
       scriptPath: config.script.path,
-      instance: {
-        tenant: config.function.tenant,
-        namespace: config.function.namespace,
-        name: config.function.name,
-        instanceId: config.function.instanceId,
-        numInstances: config.function.numInstances,
-        inputTopics: config.input.topics,
-        topicsPattern: config.input.topicsPattern,
-        outputTopic: config.output.topic,
-        userConfig: config.userConfig,
-      },
+      instance: functionInstanceOf(config),
       timeoutMs: config.script.timeoutMs,
       killGraceMs: config.script.killGraceMs,
       trimTrailingNewline: config.output.trimTrailingNewline,

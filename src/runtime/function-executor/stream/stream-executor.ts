@@ -420,6 +420,8 @@ export class StreamExecutor implements FunctionExecutor {
     const ready = !this.#stopping && this.#slots.some((slot) => slot.process?.accepting === true);
     if (ready === this.#ready) return;
     this.#ready = ready;
+    // Closing is not an outage: nobody needs telling.
+    if (this.#stopping) return;
     try {
       this.#o.onReadyChange?.(ready);
     } catch {

@@ -45,10 +45,10 @@ describe('stream mode settings', () => {
     );
   });
 
-  it('holds 2 × concurrency × pipeline messages by default', () => {
+  it('holds 2 × concurrency × pipeline messages, plus 256 being published, by default', () => {
     assert.deepEqual(configOf({ ...STREAM, PF_CONCURRENCY: '3', PF_STREAM_PIPELINE: '4' }).pool, {
       concurrency: 3,
-      maxPending: 24,
+      maxPending: 24 + 256,
     });
     assert.equal(configOf({ ...STREAM, PF_CONCURRENCY: '3', PF_MAX_PENDING: '3' }).pool.maxPending, 3);
   });

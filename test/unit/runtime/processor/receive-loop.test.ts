@@ -1,6 +1,8 @@
 // The receive loop takes messages only while there is room, and none after stop().
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { AlreadyClosedError, type Message, MessageRefusedError } from '../../../../src/pulsar/index.ts';
 import { Dispatcher, ReceiveLoop } from '../../../../src/runtime/processor/index.ts';
 import { settle } from '../../../support/fake-clock.ts';
@@ -95,5 +97,36 @@ describe('ReceiveLoop', () => {
     s.source.fail(new AlreadyClosedError('consumer'));
     await settle();
     assert.equal(s.fatal.length, 0);
+  });
+});
+
+describe('ReceiveLoop memory', () => {
+  it('keeps no reference to messages it has handed over', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const source = new FakeSource();
+    const loop = new ReceiveLoop({
+      source,
+      dispatcher: new Dispatcher({ concurrency: 1, maxHeld: 2 }),
+      handle: async () => {},
+      ordering: 'none',
+      logger: new MemoryLogger(),
+      onFatal: (error) => assert.fail(String(error)),
+    });
+    loop.start();
+    const refs: WeakRef<Message>[] = [];
+    for (let i = 0; i < 200; i++) {
+      const message = fakeMessage();
+      refs.push(new WeakRef(message));
+      source.push(message);
+      await settle();
+    }
+    await settle();
+    gc();
+    await settle();
+    gc();
+    const alive = refs.filter((ref) => ref.deref() !== undefined).length;
+    assert.ok(alive <= 2, `${alive} handled messages are still referenced`);
+    await loop.stop();
   });
 });

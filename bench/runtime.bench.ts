@@ -1,0 +1,288 @@
+// Runtime throughput through the local broker: a backlog of N messages on a fresh input topic, drained by one
+// in-process instance (Instance.start, the code `pf-bash run` runs) that publishes one output per input and
+// acknowledges the input after the output's receipt. The clock starts when the instance is subscribed and stops
+// when the input subscription's backlog is 0 (every output receipted); then the output topic is checked to hold
+// N messages. Scenarios, all in the same run against the same broker:
+//   ceiling         no script: an in-process executor returning the payload — the client and runtime path alone
+//   exec-cat        exec mode, `cat`: one bash process per message
+//   exec-reverse    exec mode, scripts/examples/reverse.sh
+//   stream-echo     stream mode, lines codec, a `while read` loop printing each line back
+//   stream-reverse  stream mode, lines codec, scripts/examples/stream/reverse.sh
+//   spawn-reverse   no broker: bash reverse.sh spawned per payload from Node, C at a time (exec mode's ceiling)
+// Prints msgs/s per scenario and the ratios stream/exec and scenario/ceiling. A script, not a test: it asserts
+// nothing about speed. Run it with `npm run bench:runtime` (scripts/bench.sh sets everything up), or:
+//   PULSAR_SERVICE_URL=… PULSAR_ADMIN_URL=… node bench/runtime.bench.ts
+//   env BENCH_STREAM_COUNT (50000), BENCH_EXEC_COUNT (2000), BENCH_CONCURRENCY (CPUs), BENCH_PIPELINE (16),
+//       BENCH_SIZE (payload bytes, 32), BENCH_MAX_PENDING (PF_MAX_PENDING; default: each mode's own),
+//       BENCH_SCENARIOS (comma list, default all)
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '../src/pulsar/client.ts';
+import type { MessageId } from '../src/pulsar/types.ts';
+import { loadConfig, readFileOrUndefined } from '../src/runtime/config/index.ts';
+import type {
+  FunctionExecutor,
+  Invocation,
+  InvocationResult,
+} from '../src/runtime/function-executor/index.ts';
+import { Instance } from '../src/runtime/index.ts';
+
+const serviceUrl = process.env.PULSAR_SERVICE_URL ?? 'pulsar://127.0.0.1:6650';
+const adminUrl = process.env.PULSAR_ADMIN_URL ?? 'http://127.0.0.1:8080';
+const root = process.env.PF_ROOT ?? process.cwd();
+const streamCount = positive('BENCH_STREAM_COUNT', process.env.BENCH_STREAM_COUNT ?? '50000');
+const execCount = positive('BENCH_EXEC_COUNT', process.env.BENCH_EXEC_COUNT ?? '2000');
+const concurrency = positive(
+  'BENCH_CONCURRENCY',
+  process.env.BENCH_CONCURRENCY ?? String(availableParallelism()),
+);
+const pipeline = positive('BENCH_PIPELINE', process.env.BENCH_PIPELINE ?? '16');
+const size = positive('BENCH_SIZE', process.env.BENCH_SIZE ?? '32');
+const maxPending = process.env.BENCH_MAX_PENDING;
+const ALL = [
+  'ceiling',
+  'exec-cat',
+  'exec-reverse',
+  'stream-echo',
+  'stream-reverse',
+  'spawn-reverse',
+] as const;
+type Scenario = (typeof ALL)[number];
+const chosen = new Set((process.env.BENCH_SCENARIOS ?? ALL.join(',')).split(',')) as Set<string>;
+
+function positive(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`Expected ${name} to be a positive integer, got \`${text}\``);
+  }
+  return value;
+}
+
+/** `bench-<i>-xxx…`, `size` bytes of text, no newline: every scenario (the lines codec too) takes it. */
+function payloadOf(i: number): Buffer {
+  const head = `bench-${i}-`;
+  return Buffer.from(head.padEnd(Math.max(size, head.length), 'x'));
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'pf-bench-runtime-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+const scripts = {
+  cat: write('cat.sh', 'cat\n'),
+  echoLines: write('echo-lines.sh', 'while IFS= read -r line; do printf "%s\\n" "$line"; done\n'),
+  reverse: join(root, 'scripts/examples/reverse.sh'),
+  streamReverse: join(root, 'scripts/examples/stream/reverse.sh'),
+};
+
+function write(name: string, body: string): string {
+  const file = join(scratch, name);
+  writeFileSync(file, body);
+  return file;
+}
+
+interface Figure {
+  readonly scenario: Scenario;
+  readonly count: number;
+  readonly seconds: number;
+  readonly rate: number;
+}
+
+// ---- through the broker ------------------------------------------------------------------------------------
+
+function freshTopic(what: string): string {
+  return `persistent://public/default/bench-runtime-${what}-${randomBytes(5).toString('hex')}`;
+}
+
+async function produceBacklog(topic: string, n: number): Promise<void> {
+  const client = createClient({ serviceUrl });
+  try {
+    const producer = await client.createProducer({
+      topic,
+      batchingEnabled: true,
+      batchingMaxMessages: 1000,
+      batchingMaxPublishDelayMs: 10,
+      maxPendingMessages: 1000,
+    });
+    const window: Promise<MessageId>[] = new Array(1000);
+    for (let i = 0; i < n; i++) {
+      if (i >= 1000) await window[i % 1000];
+      window[i % 1000] = producer.send({ payload: payloadOf(i) });
+    }
+    await producer.flush();
+    await Promise.all(window.slice(0, Math.min(n, 1000)));
+    await producer.close();
+  } finally {
+    await client.close();
+  }
+}
+
+async function topicStats(topic: string): Promise<{
+  msgInCounter?: number;
+  subscriptions?: Record<string, { msgBacklog?: number }>;
+}> {
+  const path = topic.replace('persistent://', 'persistent/');
+  const response = await fetch(`${adminUrl}/admin/v2/${path}/stats`);
+  if (!response.ok) throw new Error(`stats of ${topic}: HTTP ${response.status}`);
+  return (await response.json()) as { msgInCounter?: number };
+}
+
+async function deleteTopic(topic: string): Promise<void> {
+  const path = topic.replace('persistent://', 'persistent/');
+  await fetch(`${adminUrl}/admin/v2/${path}?force=true`, { method: 'DELETE' }).catch(() => undefined);
+}
+
+/** The identity function, in process: what the runtime costs without any script. */
+const identity: FunctionExecutor = {
+  run(invocation: Invocation): Promise<InvocationResult> {
+    return Promise.resolve({
+      outcome: 'success',
+      exitCode: 0,
+      signal: undefined,
+      timedOut: false,
+      aborted: false,
+      durationMs: 0,
+      output: {
+        topic: undefined,
+        payload: invocation.payload,
+        key: invocation.key,
+        properties: invocation.properties,
+        eventTime: invocation.eventTime,
+      },
+      extraMessages: [],
+      stderrTail: '',
+    });
+  },
+};
+
+async function throughBroker(
+  scenario: Scenario,
+  n: number,
+  settings: Record<string, string>,
+  executor?: FunctionExecutor,
+): Promise<Figure> {
+  const input = freshTopic(`${scenario}-in`);
+  const output = freshTopic(`${scenario}-out`);
+  await produceBacklog(input, n);
+  const loaded = loadConfig(
+    {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PF_SERVICE_URL: serviceUrl,
+      PF_INPUTS: input,
+      PF_OUTPUT: output,
+      PF_NAME: `bench-${scenario}`,
+      PF_SUBSCRIPTION_POSITION: 'Earliest',
+      PF_HTTP_PORT: '0',
+      PF_HTTP_HOST: '127.0.0.1',
+      PF_LOG_LEVEL: 'warn',
+      ...(maxPending === undefined ? {} : { PF_MAX_PENDING: maxPending }),
+      ...settings,
+    },
+    readFileOrUndefined,
+    { cpuCount: availableParallelism() },
+  );
+  if (!loaded.ok) throw new Error(loaded.problems.map((p) => `${p.setting}: ${p.message}`).join('\n'));
+  const instance = await Instance.start({
+    config: loaded.config,
+    signals: null,
+    ...(executor ? { executor } : {}),
+  });
+  const started = performance.now();
+  const subscription = loaded.config.input.subscriptionName;
+  for (;;) {
+    const stats = await topicStats(input);
+    if (stats.subscriptions?.[subscription]?.msgBacklog === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await instance.stop();
+  const outputs = (await topicStats(output)).msgInCounter;
+  if (outputs !== n) throw new Error(`${scenario}: expected ${n} outputs, the output topic has ${outputs}`);
+  await Promise.all([deleteTopic(input), deleteTopic(output)]);
+  return { scenario, count: n, seconds, rate: n / seconds };
+}
+
+// ---- no broker: bash spawned per message --------------------------------------------------------------------
+
+/** bash <script> per payload, `concurrency` at a time, payload on stdin, stdout read: exec mode's own floor. */
+async function spawnPerMessage(scenario: Scenario, script: string, n: number): Promise<Figure> {
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < n) {
+      const payload = payloadOf(next++);
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn('bash', [script], { stdio: ['pipe', 'pipe', 'ignore'] });
+        child.stdout.resume();
+        child.once('error', reject);
+        child.once('close', () => resolve());
+        child.stdin.end(payload);
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  return { scenario, count: n, seconds, rate: n / seconds };
+}
+
+// ---- run and report ----------------------------------------------------------------------------------------
+
+const stream = (script: string) => ({
+  PF_SCRIPT: script,
+  PF_MODE: 'stream',
+  PF_STREAM_CODEC: 'lines',
+  PF_CONCURRENCY: String(concurrency),
+  PF_STREAM_PIPELINE: String(pipeline),
+});
+const exec = (script: string) => ({ PF_SCRIPT: script, PF_CONCURRENCY: String(concurrency) });
+const plans: Record<Scenario, () => Promise<Figure>> = {
+  // As many messages running and held as stream mode's defaults, so the ceiling is not held back by the pool.
+  ceiling: () =>
+    throughBroker(
+      'ceiling',
+      streamCount,
+      {
+        PF_SCRIPT: scripts.cat,
+        PF_CONCURRENCY: String(concurrency * pipeline),
+        PF_MAX_PENDING: maxPending ?? String(2 * concurrency * pipeline + 256),
+      },
+      identity,
+    ),
+  'exec-cat': () => throughBroker('exec-cat', execCount, exec(scripts.cat)),
+  'exec-reverse': () => throughBroker('exec-reverse', execCount, exec(scripts.reverse)),
+  'stream-echo': () => throughBroker('stream-echo', streamCount, stream(scripts.echoLines)),
+  'stream-reverse': () => throughBroker('stream-reverse', streamCount, stream(scripts.streamReverse)),
+  'spawn-reverse': () => spawnPerMessage('spawn-reverse', scripts.reverse, execCount),
+};
+
+console.log(
+  `runtime benchmark: ${size}-byte payloads, concurrency ${concurrency}, stream pipeline ${pipeline}, ` +
+    `${streamCount} messages per broker scenario with the ceiling and stream mode, ${execCount} with exec mode`,
+);
+const figures = new Map<Scenario, Figure>();
+for (const scenario of ALL) {
+  if (!chosen.has(scenario)) continue;
+  const figure = await plans[scenario]();
+  figures.set(scenario, figure);
+  console.log(
+    `${scenario.padEnd(15)} ${String(figure.count).padStart(7)} msgs in ${figure.seconds.toFixed(2).padStart(7)} s: ` +
+      `${Math.round(figure.rate).toLocaleString('en-US').padStart(8)} msgs/s`,
+  );
+}
+
+const ratio = (a: Scenario, b: Scenario, what: string) => {
+  const x = figures.get(a);
+  const y = figures.get(b);
+  if (x && y) console.log(`${what.padEnd(44)} ${(x.rate / y.rate).toFixed(2)}×`);
+};
+console.log('');
+ratio('stream-echo', 'exec-cat', 'stream-echo / exec-cat (target ≥ 20)');
+ratio('stream-reverse', 'exec-reverse', 'stream-reverse / exec-reverse');
+ratio('stream-echo', 'ceiling', 'stream-echo / ceiling');
+ratio('stream-reverse', 'ceiling', 'stream-reverse / ceiling');
+ratio('exec-reverse', 'spawn-reverse', 'exec-reverse / spawn-reverse (target ≥ 0.85)');
+const echo = figures.get('stream-echo');
+if (echo) console.log(`stream-echo ≥ 10,000 msgs/s: ${echo.rate >= 10_000 ? 'yes' : 'no'}`);
+process.exit(0);
