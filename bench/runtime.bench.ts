@@ -8,16 +8,25 @@
 //   exec-reverse    exec mode, scripts/examples/reverse.sh
 //   stream-echo     stream mode, lines codec, a `while read` loop printing each line back
 //   stream-reverse  stream mode, lines codec, scripts/examples/stream/reverse.sh
-//   spawn-reverse   no broker: bash reverse.sh spawned per payload from Node, C at a time (exec mode's ceiling)
+//   spawn-reverse   no broker: bash reverse.sh spawned per payload from Node, C at a time
+//   exec-vs-xargs   exec mode, reverse.sh, at each C of BENCH_XARGS_CONCURRENCY, against its ceiling: the same
+//                   script on the same payloads (one file each) run by `xargs -P C` with no broker; rounds
+//                   alternate between the two, and the medians and their ratio are printed (target ≥ 0.85)
+//   exec-latency    exec mode, reverse.sh: produce → output latency (p50/p99) at a fixed rate below capacity
+//   exec-rss        exec mode, a slow script (sleep 0.1) behind a backlog of BENCH_RSS_BACKLOG messages: the
+//                   instance runs as its own process (`node src/cli/main.ts run`); its RSS is sampled
 // Prints msgs/s per scenario and the ratios stream/exec and scenario/ceiling. A script, not a test: it asserts
 // nothing about speed. Run it with `npm run bench:runtime` (scripts/bench.sh sets everything up), or:
 //   PULSAR_SERVICE_URL=… PULSAR_ADMIN_URL=… node bench/runtime.bench.ts
 //   env BENCH_STREAM_COUNT (50000), BENCH_EXEC_COUNT (2000), BENCH_CONCURRENCY (CPUs), BENCH_PIPELINE (16),
 //       BENCH_SIZE (payload bytes, 32), BENCH_MAX_PENDING (PF_MAX_PENDING; default: each mode's own),
-//       BENCH_SCENARIOS (comma list, default all)
+//       BENCH_SCENARIOS (comma list, default all),
+//       BENCH_XARGS_CONCURRENCY (comma list, 2,4), BENCH_XARGS_COUNT (1000 per round), BENCH_XARGS_ROUNDS (3),
+//       BENCH_LATENCY_RATE (msgs/s, 50), BENCH_LATENCY_SECONDS (20), BENCH_LATENCY_CONCURRENCY (2),
+//       BENCH_RSS_BACKLOG (100000), BENCH_RSS_SECONDS (30), BENCH_RSS_CONCURRENCY (CPUs)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '../src/pulsar/client.ts';
@@ -42,6 +51,20 @@ const concurrency = positive(
 const pipeline = positive('BENCH_PIPELINE', process.env.BENCH_PIPELINE ?? '16');
 const size = positive('BENCH_SIZE', process.env.BENCH_SIZE ?? '32');
 const maxPending = process.env.BENCH_MAX_PENDING;
+const xargsConcurrency = (process.env.BENCH_XARGS_CONCURRENCY ?? '2,4')
+  .split(',')
+  .map((c) => positive('BENCH_XARGS_CONCURRENCY', c));
+const xargsCount = positive('BENCH_XARGS_COUNT', process.env.BENCH_XARGS_COUNT ?? '1000');
+const xargsRounds = positive('BENCH_XARGS_ROUNDS', process.env.BENCH_XARGS_ROUNDS ?? '3');
+const latencyRate = positive('BENCH_LATENCY_RATE', process.env.BENCH_LATENCY_RATE ?? '50');
+const latencySeconds = positive('BENCH_LATENCY_SECONDS', process.env.BENCH_LATENCY_SECONDS ?? '20');
+const latencyConcurrency = positive('BENCH_LATENCY_CONCURRENCY', process.env.BENCH_LATENCY_CONCURRENCY ?? '2');
+const rssBacklog = positive('BENCH_RSS_BACKLOG', process.env.BENCH_RSS_BACKLOG ?? '100000');
+const rssSeconds = positive('BENCH_RSS_SECONDS', process.env.BENCH_RSS_SECONDS ?? '30');
+const rssConcurrency = positive(
+  'BENCH_RSS_CONCURRENCY',
+  process.env.BENCH_RSS_CONCURRENCY ?? String(availableParallelism()),
+);
 const ALL = [
   'ceiling',
   'exec-cat',
@@ -49,6 +72,9 @@ const ALL = [
   'stream-echo',
   'stream-reverse',
   'spawn-reverse',
+  'exec-vs-xargs',
+  'exec-latency',
+  'exec-rss',
 ] as const;
 type Scenario = (typeof ALL)[number];
 const chosen = new Set((process.env.BENCH_SCENARIOS ?? ALL.join(',')).split(',')) as Set<string>;
@@ -73,6 +99,7 @@ const scripts = {
   cat: write('cat.sh', 'cat\n'),
   echoLines: write('echo-lines.sh', 'while IFS= read -r line; do printf "%s\\n" "$line"; done\n'),
   reverse: join(root, 'scripts/examples/reverse.sh'),
+  slow: write('slow.sh', 'sleep 0.1\ncat\n'),
   streamReverse: join(root, 'scripts/examples/stream/reverse.sh'),
 };
 

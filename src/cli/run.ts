@@ -13,15 +13,18 @@ script's stdin, its stdout to the output topic. Settings come from PF_* environm
 
   --script FILE        the bash script to run (PF_SCRIPT)
   --config-file FILE   a Pulsar FunctionConfig YAML file (PF_FUNCTION_CONFIG_FILE)
-  --http-host HOST     the address the HTTP port (PF_HTTP_PORT) listens on; default 0.0.0.0, which the
-                       kubelet's probes need; 127.0.0.1 keeps it local
+  --http-host HOST     the address of the HTTP port (PF_HTTP_HOST)
   -h, --help           this help
 
 Exit codes: 0 after a clean shutdown (SIGTERM, SIGINT), 1 when the instance fails, 2 for bad configuration.
 `;
 
 /** Flag → the variable it sets. */
-const FLAG_VARIABLES = { script: 'PF_SCRIPT', 'config-file': 'PF_FUNCTION_CONFIG_FILE' } as const;
+const FLAG_VARIABLES = {
+  script: 'PF_SCRIPT',
+  'config-file': 'PF_FUNCTION_CONFIG_FILE',
+  'http-host': 'PF_HTTP_HOST',
+} as const;
 
 /** After a stop, exit even if a handle was left open; never sooner than everything closed in order. */
 const EXIT_GRACE_MS = 2_000;
@@ -60,12 +63,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   let instance: Instance;
   try {
-    const httpHost = values['http-host'];
-    instance = await Instance.start({
-      config: loaded.config,
-      warnings: loaded.warnings,
-      ...(httpHost === undefined ? {} : { httpHost }),
-    });
+    instance = await Instance.start({ config: loaded.config, warnings: loaded.warnings });
   } catch {
     return 1; // logged by the instance
   }

@@ -160,6 +160,14 @@ export interface ConsumerOptions {
   onActiveChange?: (active: boolean, partition: number) => void;
   /** Properties attached to the consumer (visible in topic stats). */
   properties?: Record<string, string>;
+  /**
+   * Batch-index acknowledgement: acknowledging some messages of a batch entry tells the broker which ones
+   * (ACK with ack_set), so a redelivery of the entry (nack, reconnect, another consumer after a close) brings
+   * back only the unacknowledged ones. Needs acknowledgmentAtBatchIndexLevelEnabled=true on the broker (off by
+   * default in Apache Pulsar); a broker without it ignores these partial acks and redelivers whole entries, as
+   * with `false`. A cumulative ack inside a batch also carries the ack_set. Default true.
+   */
+  batchIndexAckEnabled?: boolean;
 }
 
 export interface Consumer extends AsyncIterable<Message> {

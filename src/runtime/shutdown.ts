@@ -36,9 +36,13 @@ export interface ShutdownReport {
 export async function shutdown(plan: ShutdownPlan, options: ShutdownOptions): Promise<ShutdownReport> {
   const { clock, logger } = options;
   await plan.stopIntake();
-  const hurry = options.hurry ?? new Promise<void>(() => {});
-  const drained = await within(clock, options.drainTimeoutMs, Promise.race([plan.whenIdle(), hurry]));
-  if (!drained) {
+  let hurried = false;
+  const hurry = (options.hurry ?? new Promise<void>(() => {})).then(() => {
+    hurried = true;
+  });
+  const settled = await within(clock, options.drainTimeoutMs, Promise.race([plan.whenIdle(), hurry]));
+  const drained = settled && !hurried;
+  if (!settled) {
     logger.warn(
       { drainTimeoutMs: options.drainTimeoutMs },
       'drain timeout: killing running scripts; their messages stay unacknowledged for redelivery',

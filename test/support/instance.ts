@@ -65,10 +65,14 @@ export class InstanceProcess {
       ...options.env,
     };
     const main = join(testEnv.root, 'src/cli/main.ts');
-    const child = spawn(process.execPath, [main, 'run', '--http-host', '127.0.0.1', ...(options.args ?? [])], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [main, 'run', '--http-host', '127.0.0.1', ...(options.args ?? [])],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     return new InstanceProcess(child, options.echo ?? process.env.PF_TEST_ECHO === '1');
   }
 
@@ -121,9 +125,13 @@ export class InstanceProcess {
     }
   }
 
-  /** The first log line matching, waiting for it. */
-  waitForLog(what: string, test: (line: LogLine) => boolean, timeoutMs = 60_000): Promise<LogLine> {
-    return waitFor(what, () => this.logs.find(test), { timeoutMs });
+  /** The first log line matching, waiting for it; a timeout's error carries the log's tail. */
+  async waitForLog(what: string, test: (line: LogLine) => boolean, timeoutMs = 60_000): Promise<LogLine> {
+    try {
+      return await waitFor(what, () => this.logs.find(test), { timeoutMs });
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${this.describe()}`);
+    }
   }
 
   /** Sends `signal` (default SIGTERM) and waits for the exit. */
@@ -131,7 +139,10 @@ export class InstanceProcess {
     if (this.#exit !== undefined) return this.#exit;
     this.child.kill(signal);
     const timeout = new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`no exit ${timeoutMs} ms after ${signal}\n${this.describe()}`)), timeoutMs).unref(),
+      setTimeout(
+        () => reject(new Error(`no exit ${timeoutMs} ms after ${signal}\n${this.describe()}`)),
+        timeoutMs,
+      ).unref(),
     );
     return Promise.race([this.exited, timeout]);
   }
@@ -145,6 +156,8 @@ export class InstanceProcess {
   /** The last log lines and stderr, for failure messages. */
   describe(lines = 40): string {
     const tail = this.logs.slice(-lines).map((l) => JSON.stringify(l));
-    return ['--- instance log (tail) ---', ...tail, '--- stderr ---', ...this.stderr.slice(-lines)].join('\n');
+    return ['--- instance log (tail) ---', ...tail, '--- stderr ---', ...this.stderr.slice(-lines)].join(
+      '\n',
+    );
   }
 }

@@ -1,5 +1,8 @@
-// Acknowledgement bookkeeping of one partition consumer. Without batch-index acknowledgement the broker only
-// knows entries, so a batch entry is acknowledged once every one of its messages is; a cumulative ack in the
+// Acknowledgement bookkeeping of one partition consumer. A batch entry is acknowledged as a whole once every
+// one of its messages is. Before that, with batch-index acknowledgement (PIP-54), each member ack is sent as an
+// ack of the entry carrying an ack_set of the members still outstanding (Java's
+// PersistentAcknowledgmentsGroupingTracker), so a broker with acknowledgmentAtBatchIndexLevelEnabled never
+// redelivers acknowledged members; without it the broker only knows entries, and a cumulative ack in the
 // middle of a batch can only cover the entry before it (Go's ackIDCommon / internalAckIDCumulative).
 import { InvalidArgumentError } from '../errors.ts';
 import { compareMessageIds, PulsarMessageId } from '../message-id.ts';
@@ -29,6 +32,15 @@ export function entryOf(id: MessageId): PulsarMessageId {
   return new PulsarMessageId(id.ledgerId, id.entryId, id.partition);
 }
 
+/**
+ * An entry to acknowledge. With `partial`, only some of its members are: the ACK carries the ack_set of the
+ * members `partial` still has outstanding when it is sent (so acks made meanwhile are included).
+ */
+export interface EntryAck {
+  readonly entry: PulsarMessageId;
+  readonly partial?: BatchState;
+}
+
 function newState(key: string, size: number): BatchState {
   return {
     key,
@@ -53,12 +65,18 @@ function clear(state: BatchState, index: number): boolean {
  * batchSize, which ids without one (parseMessageId) cannot give.
  */
 export class BatchAckTracker {
+  readonly #batchIndexAck: boolean;
   readonly #batches = new Map<string, BatchState>();
   /**
    * Each delivered member id → the state of its batch, so that its ack finds that state even after the map
    * moved on (the entry forgotten, or redelivered and registered anew); ids the application built have none.
    */
   readonly #stateOf = new WeakMap<MessageId, BatchState>();
+
+  /** `batchIndexAck`: acks of some members of a batch are sent (as partial entry acks), not held back. */
+  constructor(batchIndexAck: boolean) {
+    this.#batchIndexAck = batchIndexAck;
+  }
 
   /**
    * Records a batch entry as it arrives. `acked(i)` tells which members need no ack from the application
@@ -107,23 +125,27 @@ export class BatchAckTracker {
   }
 
   /**
-   * Individual ack of one message. Returns the entry to acknowledge, or undefined while other members of its
-   * batch are still out (or when this member was already acknowledged). Throws InvalidArgumentError for a
-   * batch member id that does not say how large its batch is.
+   * Individual ack of one message. Returns the entry to acknowledge: whole once the last member of its batch
+   * is acked, partial before that with batch-index acks (undefined without), and undefined when this member
+   * was already acknowledged. Throws InvalidArgumentError for a batch member id that does not say how large
+   * its batch is.
    */
-  acknowledge(id: MessageId): PulsarMessageId | undefined {
-    if (id.batchIndex < 0) return entryOf(id);
+  acknowledge(id: MessageId): EntryAck | undefined {
+    if (id.batchIndex < 0) return { entry: entryOf(id) };
     const state = this.#stateFor(id);
-    if (!clear(state, id.batchIndex) || state.remaining > 0) return undefined;
+    if (!clear(state, id.batchIndex)) return undefined;
+    if (state.remaining > 0) return this.#batchIndexAck ? { entry: entryOf(id), partial: state } : undefined;
     this.#drop(state);
-    return entryOf(id);
+    return { entry: entryOf(id) };
   }
 
   /**
    * Cumulative ack up to and including `id`. Returns the entry to acknowledge cumulatively, or undefined when
-   * nothing new can be sent yet. Throws InvalidArgumentError like acknowledge.
+   * nothing new can be sent yet. Inside an incomplete batch that is, with batch-index acks, the entry itself
+   * as a partial ack (the broker keeps the entry before it and the ack_set), else the entry before it. Throws
+   * InvalidArgumentError like acknowledge.
    */
-  acknowledgeCumulative(id: MessageId): PulsarMessageId | undefined {
+  acknowledgeCumulative(id: MessageId): EntryAck | undefined {
     let target: PulsarMessageId | undefined;
     if (id.batchIndex < 0) {
       target = entryOf(id);
@@ -133,6 +155,10 @@ export class BatchAckTracker {
       if (state.remaining === 0) {
         this.#drop(state);
         target = entryOf(id);
+      } else if (this.#batchIndexAck) {
+        const entry = entryOf(id);
+        this.#forgetUpTo(entry, false);
+        return { entry, partial: state };
       } else if (!state.previousAcked && id.entryId > 0n) {
         state.previousAcked = true;
         target = new PulsarMessageId(id.ledgerId, id.entryId - 1n, id.partition);
@@ -141,8 +167,9 @@ export class BatchAckTracker {
         state.previousAcked = true;
       }
     }
-    if (target !== undefined) this.#forgetUpTo(target);
-    return target;
+    if (target === undefined) return undefined;
+    this.#forgetUpTo(target);
+    return { entry: target };
   }
 
   /**
@@ -190,13 +217,12 @@ export class BatchAckTracker {
     if (this.#batches.get(state.key) === state) this.#batches.delete(state.key);
   }
 
-  /** Batches up to `position` are covered by a cumulative ack: nothing more to track for them. */
-  #forgetUpTo(position: MessageId): void {
+  /** Batches up to `position` (`inclusive`) are covered by a cumulative ack: nothing more to track for them. */
+  #forgetUpTo(position: MessageId, inclusive = true): void {
     for (const [key, _] of this.#batches) {
       const [ledger, entry] = key.split(':') as [string, string];
-      if (compareMessageIds(new PulsarMessageId(BigInt(ledger), BigInt(entry)), position) <= 0) {
-        this.#batches.delete(key);
-      }
+      const order = compareMessageIds(new PulsarMessageId(BigInt(ledger), BigInt(entry)), position);
+      if (order < 0 || (inclusive && order === 0)) this.#batches.delete(key);
     }
   }
 
@@ -207,18 +233,18 @@ export class BatchAckTracker {
 
 /** An ACK about to be sent. */
 export interface AckBatch {
-  readonly individual: readonly PulsarMessageId[];
-  readonly cumulative: PulsarMessageId | undefined;
+  readonly individual: readonly EntryAck[];
+  readonly cumulative: EntryAck | undefined;
 }
 
 /**
  * Groups the acks made in one turn of the event loop into one ACK command, and keeps them while the consumer
  * is disconnected: the broker ignores acks for messages it has already redelivered elsewhere, and accepts the
- * others after a resubscribe.
+ * others after a resubscribe. One ack per entry: a whole-entry ack replaces a partial one, never the reverse.
  */
 export class PendingAcks {
-  #individual = new Map<string, PulsarMessageId>();
-  #cumulative: PulsarMessageId | undefined;
+  #individual = new Map<string, EntryAck>();
+  #cumulative: EntryAck | undefined;
   #scheduled = false;
   readonly #flush: (batch: AckBatch) => boolean;
 
@@ -227,14 +253,17 @@ export class PendingAcks {
     this.#flush = flush;
   }
 
-  addIndividual(entry: PulsarMessageId): void {
-    this.#individual.set(entryKey(entry), entry);
+  addIndividual(ack: EntryAck): void {
+    const key = entryKey(ack.entry);
+    const current = this.#individual.get(key);
+    if (current === undefined || current.partial !== undefined) this.#individual.set(key, ack);
     this.#schedule();
   }
 
-  addCumulative(entry: PulsarMessageId): void {
-    if (this.#cumulative === undefined || compareMessageIds(entry, this.#cumulative) > 0)
-      this.#cumulative = entry;
+  addCumulative(ack: EntryAck): void {
+    const current = this.#cumulative;
+    const order = current === undefined ? 1 : compareMessageIds(ack.entry, current.entry);
+    if (order > 0 || (order === 0 && current?.partial !== undefined)) this.#cumulative = ack;
     this.#schedule();
   }
 

@@ -20,6 +20,7 @@ export interface ResolvedConsumerOptions {
   readonly maxPendingChunkedMessages: number;
   readonly onActiveChange: ((active: boolean, partition: number) => void) | undefined;
   readonly properties: Readonly<Record<string, string>>;
+  readonly batchIndexAckEnabled: boolean;
   /** How often partition counts and pattern matches are checked again. */
   readonly discoveryIntervalMs: number;
 }
@@ -31,6 +32,9 @@ export const consumerDefaults = {
   negativeAckRedeliveryDelayMs: 60_000,
   maxPendingChunkedMessages: 10,
   discoveryIntervalMs: 60_000,
+  // On, unlike Apache's clients: a function re-running a message has a cost, and partial acks only help; a
+  // broker without acknowledgmentAtBatchIndexLevelEnabled ignores them (same behaviour as off).
+  batchIndexAckEnabled: true,
 } as const;
 
 // FLOW permits travel as uint32; Java caps the queue the same way.
@@ -62,6 +66,13 @@ function oneOf<T extends string>(field: string, value: unknown, values: Record<s
     throw new InvalidArgumentError(field, `expected one of ${allowed.join(', ')}, got ${show(value)}`);
   }
   return value as T;
+}
+
+function booleanIn(field: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean')
+    throw new InvalidArgumentError(field, `expected a boolean, got ${show(value)}`);
+  return value;
 }
 
 function nonEmptyString(field: string, value: unknown): string {
@@ -162,6 +173,11 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
     ),
     onActiveChange: options.onActiveChange,
     properties: resolveProperties(options.properties),
+    batchIndexAckEnabled: booleanIn(
+      'batchIndexAckEnabled',
+      options.batchIndexAckEnabled,
+      consumerDefaults.batchIndexAckEnabled,
+    ),
     discoveryIntervalMs: consumerDefaults.discoveryIntervalMs,
   };
 }

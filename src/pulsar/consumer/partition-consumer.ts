@@ -43,8 +43,15 @@ import {
 } from '../protocol/index.ts';
 import { InitialPosition, type MessageId, SubscriptionType } from '../types.ts';
 import { type Logger, monotonicNow, type Timer } from '../util/index.ts';
-import { clearedInAckSet, outstandingInAckSet } from './ack-set.ts';
-import { type AckBatch, BatchAckTracker, entryKey, entryOf, PendingAcks } from './ack-tracker.ts';
+import { ackSetOf, clearedInAckSet, outstandingInAckSet } from './ack-set.ts';
+import {
+  type AckBatch,
+  BatchAckTracker,
+  type EntryAck,
+  entryKey,
+  entryOf,
+  PendingAcks,
+} from './ack-tracker.ts';
 import { ChunkAssembler } from './chunks.ts';
 import { FlowController } from './flow.ts';
 import { type ConsumerMessage, ConsumerMessageId, EncryptedMessageError } from './message.ts';
@@ -128,6 +135,12 @@ function idData(id: MessageId): MessageIdInit {
   return { ledgerId: id.ledgerId, entryId: id.entryId };
 }
 
+/** A partial ack carries the members still outstanding now; once none is, it is a plain entry ack. */
+function ackData(ack: EntryAck): MessageIdInit {
+  if (ack.partial === undefined) return idData(ack.entry);
+  return { ...idData(ack.entry), ackSet: ackSetOf(ack.partial.outstanding) };
+}
+
 export class PartitionConsumer {
   readonly topic: string;
   /** Partition index, -1 for a non-partitioned topic. */
@@ -139,7 +152,7 @@ export class PartitionConsumer {
   readonly #logger: Logger;
   readonly #backoff: Backoff;
   readonly #flow: FlowController;
-  readonly #batches = new BatchAckTracker();
+  readonly #batches: BatchAckTracker;
   readonly #pendingAcks: PendingAcks;
   readonly #nacks: NegativeAcks;
   readonly #chunks: ChunkAssembler;
@@ -176,6 +189,7 @@ export class PartitionConsumer {
       consumerId: this.consumerId.toString(),
     });
     this.#backoff = context.newBackoff();
+    this.#batches = new BatchAckTracker(options.batchIndexAckEnabled);
     this.#flow = new FlowController(options.receiverQueueSize, (permits) =>
       this.#send(flowCommand(this.consumerId, permits)),
     );
@@ -235,11 +249,11 @@ export class PartitionConsumer {
     const chunks = this.#chunkedIds.get(entryKey(id));
     if (chunks !== undefined) {
       this.#chunkedIds.delete(entryKey(id));
-      for (const chunk of chunks) this.#pendingAcks.addIndividual(entryOf(chunk));
+      for (const chunk of chunks) this.#pendingAcks.addIndividual({ entry: entryOf(chunk) });
       return;
     }
-    const entry = this.#batches.acknowledge(id);
-    if (entry !== undefined) this.#pendingAcks.addIndividual(entry);
+    const ack = this.#batches.acknowledge(id);
+    if (ack !== undefined) this.#pendingAcks.addIndividual(ack);
   }
 
   acknowledgeCumulative(id: MessageId): void {
@@ -250,14 +264,14 @@ export class PartitionConsumer {
         `cumulative acknowledgement is not allowed on ${this.#options.subscriptionType} subscriptions`,
       );
     }
-    const entry = this.#batches.acknowledgeCumulative(id);
-    if (entry === undefined) return;
+    const ack = this.#batches.acknowledgeCumulative(id);
+    if (ack === undefined) return;
     // The cumulative ack covers the chunks of every chunked message up to here.
     for (const [key, chunks] of this.#chunkedIds) {
       const last = chunks[chunks.length - 1];
-      if (last !== undefined && compareMessageIds(last, entry) <= 0) this.#chunkedIds.delete(key);
+      if (last !== undefined && compareMessageIds(last, ack.entry) <= 0) this.#chunkedIds.delete(key);
     }
-    this.#pendingAcks.addCumulative(entry);
+    this.#pendingAcks.addCumulative(ack);
   }
 
   negativeAcknowledge(id: MessageId): void {
@@ -511,7 +525,7 @@ export class PartitionConsumer {
 
   #sendAcks(batch: AckBatch): boolean {
     if (this.#state !== PartitionState.Ready) return false;
-    const individual = batch.individual.map(idData);
+    const individual = batch.individual.map(ackData);
     if (
       individual.length > 0 &&
       !this.#send(ackCommand(this.consumerId, CommandAck_AckType.Individual, individual))
@@ -519,7 +533,7 @@ export class PartitionConsumer {
       return false;
     }
     if (batch.cumulative !== undefined) {
-      this.#send(ackCommand(this.consumerId, CommandAck_AckType.Cumulative, [idData(batch.cumulative)]));
+      this.#send(ackCommand(this.consumerId, CommandAck_AckType.Cumulative, [ackData(batch.cumulative)]));
     }
     return true;
   }
@@ -589,7 +603,7 @@ export class PartitionConsumer {
         entry,
         payload,
       );
-      for (const copy of outcome.ack) this.#pendingAcks.addIndividual(entryOf(copy));
+      for (const copy of outcome.ack) this.#pendingAcks.addIndividual({ entry: entryOf(copy) });
       // Chunks of partial messages dropped here come back after the nack delay, never acked unseen.
       for (const chunk of outcome.redeliver) this.#nacks.add(entryOf(chunk));
       if (outcome.result.kind !== 'complete') {
@@ -653,7 +667,7 @@ export class PartitionConsumer {
     if (batchState.remaining === 0) {
       for (let i = 0; i < size; i++) if (!clearedByBroker(i)) skipped++;
       this.#flow.consumed(skipped);
-      this.#pendingAcks.addIndividual(entry);
+      this.#pendingAcks.addIndividual({ entry });
       return;
     }
     for (const member of decoded.members) {

@@ -1,11 +1,9 @@
-// Exec mode: one `bash <script>` process per message, spawned with execa (no shell in between). The payload
+// Exec mode: one `bash <script>` process per message, spawned directly (no shell in between; run-process.ts). The payload
 // goes to stdin, stdout becomes the output, fd 3 carries the helper library's records, stderr goes to the log.
 // The script leads its own process group, so a timeout, an abort or a broken limit kills everything it started.
-import { accessSync, constants, statSync } from 'node:fs';
-import { mkdtemp, rm, rmdir } from 'node:fs/promises';
+import { accessSync, constants, mkdtempSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { BoundedBuffer } from './bounded-buffer.ts';
 import { ControlProtocolError, ControlRecordReader } from './control-reader.ts';
 import { ControlRecords } from './control-records.ts';
@@ -18,7 +16,8 @@ import {
   normalizeExecOptions,
 } from './options.ts';
 import { payloadArgument } from './payload-argument.ts';
-import { signalProcessGroup } from './process-group.ts';
+import { ProcessGroups } from './process-group.ts';
+import { runProcess } from './run-process.ts';
 import { StderrLines } from './stderr-lines.ts';
 import {
   FailureCode,
@@ -63,6 +62,7 @@ export class ExecExecutor implements FunctionExecutor {
   readonly #options: NormalizedExecOptions;
   readonly #baseEnv: Readonly<Record<string, string>>;
   readonly #bash: string;
+  readonly #groups = new ProcessGroups();
 
   /** Use createExecExecutor, which validates. */
   constructor(options: NormalizedExecOptions, baseEnv: Readonly<Record<string, string>>, bash: string) {
@@ -114,13 +114,14 @@ export class ExecExecutor implements FunctionExecutor {
       args.push(argument.argument);
     }
     const { tmpRoot } = this.#options;
-    const tmp = tmpRoot === null ? undefined : await mkdtemp(path.join(tmpRoot, 'pf-bash-'));
+    // Synchronous: two metadata syscalls on a local directory cost less than a trip through the thread pool.
+    const tmp = tmpRoot === null ? undefined : mkdtempSync(path.join(tmpRoot, 'pf-bash-'));
     if (tmp !== undefined) prepared.env.TMPDIR = tmp;
     try {
       return await this.#spawn(invocation, args, prepared.env, signal, started);
     } finally {
-      // The process group is dead by now (reaped on exit), so nothing writes here any more.
-      if (tmp !== undefined) await removeDirectory(tmp);
+      // The process group is dead by now (killed when bash exited), so nothing writes here any more.
+      if (tmp !== undefined) removeDirectory(tmp);
     }
   }
 
@@ -149,79 +150,66 @@ export class ExecExecutor implements FunctionExecutor {
     // Set when the runtime itself ends the run early: a broken limit or a malformed control record.
     let stopped: { code: FailureCode; reason: string } | undefined;
 
-    const subprocess = execa(this.#bash, args, {
-      cwd: o.cwd,
+    const run = runProcess({
+      file: this.#bash,
+      args,
+      cwd: o.cwd ?? path.dirname(o.scriptPath),
       env,
-      extendEnv: false,
       input: invocation.payload,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-      encoding: 'buffer',
-      // The streams are read below, bounded; execa must not buffer them as well.
-      buffer: false,
-      stripFinalNewline: false,
-      reject: false,
-      timeout: o.timeoutMs,
-      killSignal: 'SIGTERM',
-      forceKillAfterDelay: o.killGraceMs,
-      // A new process group: kill() signals -pid, reaching every process the script started.
-      killDescendants: true,
-      cleanup: true,
-      ...(signal === undefined ? {} : { cancelSignal: signal }),
+      timeoutMs: o.timeoutMs,
+      killGraceMs: o.killGraceMs,
+      signal,
+      groups: this.#groups,
+      onStdout: (chunk) => {
+        if (!stdout.push(chunk)) {
+          stop(
+            FailureCode.OutputTooLarge,
+            `stdout exceeded maxOutputBytes (${o.maxOutputBytes} bytes); the script was killed`,
+          );
+        }
+      },
+      onStderr: (chunk) => stderr.push(chunk),
+      onControl: (chunk) => {
+        if (stopped !== undefined) return;
+        controlBytes += chunk.byteLength;
+        if (controlBytes > o.maxControlBytes) {
+          stop(
+            FailureCode.ControlTooLarge,
+            `the control channel (fd 3) carried more than maxControlBytes (${o.maxControlBytes} bytes); the script was killed`,
+          );
+          return;
+        }
+        try {
+          for (const fields of reader.push(chunk)) {
+            recordIndex++;
+            const log = records.apply(fields, recordIndex);
+            if (log !== undefined && o.onLog !== undefined) {
+              try {
+                o.onLog(log.level, log.message, invocation);
+              } catch {
+                // A failing log sink must not fail the message.
+              }
+            }
+          }
+        } catch (error) {
+          if (!(error instanceof ControlProtocolError)) throw error;
+          stop(FailureCode.ControlMalformed, `malformed control channel (fd 3): ${error.message}`);
+        }
+      },
     });
     const stop = (code: FailureCode, reason: string) => {
       if (stopped !== undefined) return;
       stopped = { code, reason };
-      subprocess.kill();
+      run.kill();
     };
-    // When bash exits, what it left running in its group (background jobs) is killed: nothing outlives a run.
-    subprocess.nodeChildProcess.once('exit', () => {
-      if (subprocess.pid !== undefined) signalProcessGroup(subprocess.pid, 'SIGKILL');
-    });
 
-    subprocess.stdout.on('data', (chunk: Uint8Array) => {
-      if (!stdout.push(chunk)) {
-        stop(
-          FailureCode.OutputTooLarge,
-          `stdout exceeded maxOutputBytes (${o.maxOutputBytes} bytes); the script was killed`,
-        );
-      }
-    });
-    subprocess.stderr.on('data', (chunk: Uint8Array) => stderr.push(chunk));
-    subprocess.stdio[3].on('data', (chunk: Uint8Array) => {
-      if (stopped !== undefined) return;
-      controlBytes += chunk.byteLength;
-      if (controlBytes > o.maxControlBytes) {
-        stop(
-          FailureCode.ControlTooLarge,
-          `the control channel (fd 3) carried more than maxControlBytes (${o.maxControlBytes} bytes); the script was killed`,
-        );
-        return;
-      }
-      try {
-        for (const fields of reader.push(chunk)) {
-          recordIndex++;
-          const log = records.apply(fields, recordIndex);
-          if (log !== undefined && o.onLog !== undefined) {
-            try {
-              o.onLog(log.level, log.message, invocation);
-            } catch {
-              // A failing log sink must not fail the message.
-            }
-          }
-        }
-      } catch (error) {
-        if (!(error instanceof ControlProtocolError)) throw error;
-        stop(FailureCode.ControlMalformed, `malformed control channel (fd 3): ${error.message}`);
-      }
-    });
-
-    const result = await subprocess;
+    const result = await run.ended;
     stderr.end();
     const common = {
       exitCode: result.exitCode,
       signal: result.signal,
       timedOut: result.timedOut,
-      aborted: result.isCanceled,
+      aborted: result.aborted,
       stderrTail: stderr.tail(),
     };
     const fail = (outcome: Outcome, code: FailureCode, reason: string): InvocationResult => ({
@@ -236,7 +224,7 @@ export class ExecExecutor implements FunctionExecutor {
         `the script ran longer than ${o.timeoutMs} ms; its process group was killed`,
       );
     }
-    if (result.isCanceled) {
+    if (result.aborted) {
       return fail(
         Outcome.Failure,
         FailureCode.Aborted,
@@ -244,18 +232,18 @@ export class ExecExecutor implements FunctionExecutor {
       );
     }
     if (stopped !== undefined) return fail(Outcome.Failure, stopped.code, stopped.reason);
-    if (result.code === 'E2BIG') {
+    if (result.error?.code === 'E2BIG') {
       return fail(
         Outcome.PermanentFailure,
         FailureCode.MetadataNotPassable,
         "the kernel refused the script's arguments and environment as too large (E2BIG)",
       );
     }
-    if (result.exitCode === undefined && result.signal === undefined) {
+    if (result.error !== undefined || (result.exitCode === undefined && result.signal === undefined)) {
       return fail(
         Outcome.Failure,
         FailureCode.SpawnFailed,
-        `could not run ${this.#bash}: ${result.originalMessage ?? result.shortMessage}`,
+        `could not run ${this.#bash}: ${result.error?.message ?? 'no exit status'}`,
       );
     }
     if (result.signal !== undefined) {
@@ -329,11 +317,15 @@ function failed(
 }
 
 /** One rmdir when the script left nothing behind (the usual case); a recursive removal otherwise. */
-async function removeDirectory(dir: string): Promise<void> {
+function removeDirectory(dir: string): void {
   try {
-    await rmdir(dir);
+    rmdirSync(dir);
   } catch {
-    await rm(dir, { recursive: true, force: true }).catch(() => {});
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Left for the system's temporary-directory cleaning; the run's result stands.
+    }
   }
 }
 

@@ -10,3 +10,32 @@ export function signalProcessGroup(pid: number, signal: NodeJS.Signals): boolean
     return false;
   }
 }
+
+/**
+ * The groups of one executor's running scripts, killed with SIGKILL if the runtime exits while they run (a
+ * detached group would otherwise outlive it). The exit hook is installed only while a group runs.
+ */
+export class ProcessGroups {
+  readonly #running = new Set<number>();
+  readonly #onExit = () => {
+    for (const pid of this.#running) signalProcessGroup(pid, 'SIGKILL');
+  };
+
+  get size(): number {
+    return this.#running.size;
+  }
+
+  track(pid: number): void {
+    if (this.#running.size === 0) process.once('exit', this.#onExit);
+    this.#running.add(pid);
+  }
+
+  untrack(pid: number): void {
+    if (!this.#running.delete(pid)) return;
+    if (this.#running.size === 0) process.removeListener('exit', this.#onExit);
+  }
+
+  signal(pid: number, signal: NodeJS.Signals): boolean {
+    return signalProcessGroup(pid, signal);
+  }
+}

@@ -37,7 +37,7 @@ export interface InstanceOptions {
   readonly config: FunctionRuntimeConfig;
   /** Ignored settings, logged at start. */
   readonly warnings?: readonly ConfigProblem[];
-  /** Default `0.0.0.0` (probes reach the pod's IP). */
+  /** Overrides the configuration's PF_HTTP_HOST. */
   readonly httpHost?: string;
   /** Default: pino on stdout. */
   readonly logging?: InstanceLogging;
@@ -140,7 +140,7 @@ export class Instance {
     this.#http = await startObservabilityServer({
       provider,
       port: config.httpPort,
-      ...(this.#options.httpHost === undefined ? {} : { host: this.#options.httpHost }),
+      host: this.#options.httpHost ?? config.httpHost,
       logger: local,
     });
 

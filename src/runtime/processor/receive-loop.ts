@@ -81,7 +81,6 @@ export class ReceiveLoop {
    */
   #untilStopped<T>(promise: Promise<T>): Promise<T | typeof STOPPED> {
     if (this.#stopping) return Promise.resolve(STOPPED);
-    if (process.env.LEAKY) return Promise.race([promise, (this as any).forever ??= new Promise(() => {})]);
     return new Promise<T | typeof STOPPED>((resolve, reject) => {
       this.#interrupt = () => resolve(STOPPED);
       promise.then(resolve, reject);

@@ -39,13 +39,16 @@ test('several problems: exit 2, one line each, the token redacted', async () => 
     PF_AUTH_TOKEN_FILE: '/var/run/token',
   });
   assert.equal(result.code, 2);
-  assert.deepEqual(result.stderr.sort(), [
-    'PF_AUTH_TOKEN=<redacted>: conflicts with PF_AUTH_TOKEN_FILE=/var/run/token; set only one',
-    'PF_CONCURRENCY=abc: expected a positive integer',
-    'PF_OUTPUT=in: persistent://public/default/in is also an input topic; the function would consume its own output',
-    'PF_PROCESSING_GUARANTEES=SOMETIMES: expected ATLEAST_ONCE, ATMOST_ONCE or EFFECTIVELY_ONCE',
-    'PF_SCRIPT=/no/such/script.sh: expected a readable file (the bash script to run)',
-  ].sort());
+  assert.deepEqual(
+    result.stderr.sort(),
+    [
+      'PF_AUTH_TOKEN=<redacted>: conflicts with PF_AUTH_TOKEN_FILE=/var/run/token; set only one',
+      'PF_CONCURRENCY=abc: expected a positive integer',
+      'PF_OUTPUT=in: persistent://public/default/in is also an input topic; the function would consume its own output',
+      'PF_PROCESSING_GUARANTEES=SOMETIMES: expected ATLEAST_ONCE, ATMOST_ONCE or EFFECTIVELY_ONCE',
+      'PF_SCRIPT=/no/such/script.sh: expected a readable file (the bash script to run)',
+    ].sort(),
+  );
   assert.ok(!`${result.stdout}${result.stderr.join('\n')}`.includes('secret-token-value'));
 });
 

@@ -3,14 +3,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { uniqueTopic } from '../../support/env.ts';
-import { baseEnv, consume, functionNameOf, produce, script, startInstance, waitAllAcknowledged } from './helpers.ts';
+import {
+  baseEnv,
+  consume,
+  functionNameOf,
+  produce,
+  script,
+  startInstance,
+  waitAllAcknowledged,
+} from './helpers.ts';
 
 const bytes = Buffer.from([0, 1, 2, 0xff, 0xfe, 0x0a, 0x24, 0x28]);
 
 test('a script exiting 1 is retried, then dead-lettered with everything intact', async () => {
   const input = uniqueTopic('rt-dlq-in');
   const output = uniqueTopic('rt-dlq-out');
-  const failing = script('fails', 'cat >/dev/null\necho "boom on try $PF_MESSAGE_REDELIVERY_COUNT" >&2\nexit 1');
+  const failing = script(
+    'fails',
+    'cat >/dev/null\necho "boom on try $PF_MESSAGE_REDELIVERY_COUNT" >&2\nexit 1',
+  );
   const instance = await startInstance({
     env: {
       ...baseEnv(failing, input, output),
@@ -18,7 +29,9 @@ test('a script exiting 1 is retried, then dead-lettered with everything intact',
       PF_NEGATIVE_ACK_DELAY_MS: '200',
     },
   });
-  await produce(input, [{ payload: bytes, key: 'k-$(x)', properties: { a: '1', b: '`x`' }, eventTime: 1234 }]);
+  await produce(input, [
+    { payload: bytes, key: 'k-$(x)', properties: { a: '1', b: '`x`' }, eventTime: 1234 },
+  ]);
   const dlq = `${input}-public-default-${functionNameOf(failing)}-DLQ`;
   const [letter] = await consume(dlq, { count: 1 });
   assert.ok(letter !== undefined);

@@ -21,7 +21,9 @@ async function dedupNamespace(): Promise<string> {
 
 async function processed(url: string): Promise<number> {
   const response = await fetch(`${url}/metrics`).catch(() => undefined);
-  const match = /^pulsar_function_processed_successfully_total\{[^}]*\} (\d+)/m.exec((await response?.text()) ?? '');
+  const match = /^pulsar_function_processed_successfully_total\{[^}]*\} (\d+)/m.exec(
+    (await response?.text()) ?? '',
+  );
   return match === null ? 0 : Number(match[1]);
 }
 
@@ -51,7 +53,11 @@ test('SIGKILL mid-stream and restarts: no output twice, none missing', async () 
   const received = await consume(output, { count: COUNT + 1, idleTimeoutMs: 5000, timeoutMs: 180_000 });
   const payloads = received.map((m) => m.payload.toString());
   assert.equal(new Set(payloads).size, payloads.length, 'an output was published twice');
-  assert.deepEqual(payloads, Array.from({ length: COUNT }, (_, i) => `m-${i}`), 'outputs in input order');
+  assert.deepEqual(
+    payloads,
+    Array.from({ length: COUNT }, (_, i) => `m-${i}`),
+    'outputs in input order',
+  );
 });
 
 test('outputs an earlier instance persisted without acknowledging their inputs are dropped, not repeated', async () => {

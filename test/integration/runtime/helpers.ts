@@ -59,7 +59,11 @@ export interface ProducedMessage {
 }
 
 /** Sends the messages in order (one send at a time, no batching); resolves with their ids. */
-export async function produce(topic: string, specs: readonly ProduceSpec[]): Promise<ProducedMessage[]> {
+export async function produce(
+  topic: string,
+  specs: readonly ProduceSpec[],
+  serviceUrl = testEnv.serviceUrl,
+): Promise<ProducedMessage[]> {
   const lines = specs.map((s) =>
     JSON.stringify({
       payload_b64: Buffer.from(s.payload).toString('base64'),
@@ -69,7 +73,7 @@ export async function produce(topic: string, specs: readonly ProduceSpec[]): Pro
     }),
   );
   const produced = await peer(
-    ['produce', '--service-url', testEnv.serviceUrl, '--topic', topic, '--json-in'],
+    ['produce', '--service-url', serviceUrl, '--topic', topic, '--json-in'],
     `${lines.join('\n')}\n`,
   );
   return produced
@@ -95,13 +99,15 @@ export interface ConsumeOptions {
   /** Overall limit. Default 60 s. */
   readonly timeoutMs?: number;
   readonly subscription?: string;
+  /** Default the shared broker. */
+  readonly serviceUrl?: string;
 }
 
 /** Reads a topic from its start (a new subscription each time unless named). */
 export async function consume(topic: string, options: ConsumeOptions = {}): Promise<PeerMessage[]> {
   const args = [
     'consume',
-    ...['--service-url', testEnv.serviceUrl, '--topic', topic],
+    ...['--service-url', options.serviceUrl ?? testEnv.serviceUrl, '--topic', topic],
     ...['--subscription', options.subscription ?? `check-${randomBytes(4).toString('hex')}`],
     ...['--timeout-ms', String(options.timeoutMs ?? 60_000)],
   ];
@@ -185,9 +191,17 @@ export async function backlog(topic: string, subscription: string): Promise<numb
 }
 
 /** Waits until every message of `topic` is acknowledged on the instance's subscription. */
-export async function waitAllAcknowledged(topic: string, scriptPath: string, timeoutMs = 60_000): Promise<void> {
+export async function waitAllAcknowledged(
+  topic: string,
+  scriptPath: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const subscription = `public/default/${functionNameOf(scriptPath)}`;
-  await waitFor(`no backlog on ${topic} for ${subscription}`, async () => (await backlog(topic, subscription)) === 0, {
-    timeoutMs,
-  });
+  await waitFor(
+    `no backlog on ${topic} for ${subscription}`,
+    async () => (await backlog(topic, subscription)) === 0,
+    {
+      timeoutMs,
+    },
+  );
 }

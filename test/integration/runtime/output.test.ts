@@ -9,7 +9,9 @@ test('the output keeps the input key, properties and event time', async () => {
   const input = uniqueTopic('rt-keep-in');
   const output = uniqueTopic('rt-keep-out');
   await startInstance({ env: baseEnv(script('cat', 'cat'), input, output) });
-  await produce(input, [{ payload: 'x', key: 'the-key', properties: { a: '1', 'b c': 'd e' }, eventTime: 1_234_567 }]);
+  await produce(input, [
+    { payload: 'x', key: 'the-key', properties: { a: '1', 'b c': 'd e' }, eventTime: 1_234_567 },
+  ]);
   const [out] = await consume(output, { count: 1 });
   assert.equal(out?.payload.toString(), 'x');
   assert.equal(out?.key, 'the-key');

@@ -34,8 +34,5 @@ test('SIGTERM mid-stream: every input gives exactly one output across two instan
   const received = await consume(output, { count: COUNT + 1, idleTimeoutMs: 3000, timeoutMs: 120_000 });
   const payloads = received.map((m) => m.payload.toString());
   assert.equal(new Set(payloads).size, payloads.length, 'an output came twice');
-  assert.deepEqual(
-    [...payloads].sort(),
-    Array.from({ length: COUNT }, (_, i) => `m-${i}`).sort(),
-  );
+  assert.deepEqual([...payloads].sort(), Array.from({ length: COUNT }, (_, i) => `m-${i}`).sort());
 });

@@ -12,32 +12,32 @@ const member = (entry: bigint, index: number, size = 3) => new PulsarMessageId(1
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 test('the entry is returned once its last outstanding member is acked', () => {
-  const tracker = new BatchAckTracker();
+  const tracker = new BatchAckTracker(false);
   assert.equal(tracker.register(1n, 7n, 3, () => false).remaining, 3);
   assert.equal(tracker.acknowledge(member(7n, 2)), undefined);
   assert.equal(tracker.acknowledge(member(7n, 2)), undefined, 'acking twice changes nothing');
   assert.equal(tracker.acknowledge(member(7n, 0)), undefined);
   const last = member(7n, 1);
-  assert.equal(tracker.acknowledge(last)?.toString(), '1:7:-1:-1');
+  assert.equal(tracker.acknowledge(last)?.entry.toString(), '1:7:-1:-1');
   assert.equal(tracker.trackedBatches, 0);
   // A non-batch id is its entry.
-  assert.equal(tracker.acknowledge(new PulsarMessageId(1n, 8n))?.toString(), '1:8:-1:-1');
+  assert.equal(tracker.acknowledge(new PulsarMessageId(1n, 8n))?.entry.toString(), '1:8:-1:-1');
 });
 
 test('an untracked batch member never acks its whole entry: the batch is rebuilt from batchSize', () => {
-  const tracker = new BatchAckTracker();
+  const tracker = new BatchAckTracker(false);
   // Ids the application built (or kept across a forgotten batch): members 0 and 2 of a batch of 3.
   assert.equal(tracker.acknowledge(member(9n, 0)), undefined);
   assert.equal(tracker.trackedBatches, 1);
   assert.equal(tracker.acknowledge(member(9n, 2)), undefined);
-  assert.equal(tracker.acknowledge(member(9n, 1))?.toString(), '1:9:-1:-1', 'the last member acks it');
+  assert.equal(tracker.acknowledge(member(9n, 1))?.entry.toString(), '1:9:-1:-1', 'the last member acks it');
   // A batch of one is complete at once.
-  assert.equal(tracker.acknowledge(member(10n, 0, 1))?.toString(), '1:10:-1:-1');
+  assert.equal(tracker.acknowledge(member(10n, 0, 1))?.entry.toString(), '1:10:-1:-1');
   assert.equal(tracker.trackedBatches, 0);
 });
 
 test('a batch member without batchSize (parseMessageId) or outside its batch is refused', () => {
-  const tracker = new BatchAckTracker();
+  const tracker = new BatchAckTracker(false);
   const parsed = parseMessageId('1:7:-1:1');
   assert.equal(parsed.batchSize, 0);
   for (const ack of [
@@ -57,19 +57,19 @@ test('a batch member without batchSize (parseMessageId) or outside its batch is 
   assert.throws(() => tracker.acknowledge(member(7n, 0, 4)), /says its batch has 4 members/);
   assert.equal(tracker.register(1n, 7n, 3, () => false).remaining, 3, 'nothing was cleared');
   // A parsed id of a non-batch entry is fine.
-  assert.equal(tracker.acknowledge(parseMessageId('1:8:-1:-1'))?.toString(), '1:8:-1:-1');
+  assert.equal(tracker.acknowledge(parseMessageId('1:8:-1:-1'))?.entry.toString(), '1:8:-1:-1');
 });
 
 test('an untracked cumulative ack inside a batch covers only the entry before it', () => {
-  const tracker = new BatchAckTracker();
-  assert.equal(tracker.acknowledgeCumulative(member(5n, 1))?.toString(), '1:4:-1:-1');
+  const tracker = new BatchAckTracker(false);
+  assert.equal(tracker.acknowledgeCumulative(member(5n, 1))?.entry.toString(), '1:4:-1:-1');
   assert.equal(tracker.acknowledgeCumulative(member(5n, 1)), undefined);
-  assert.equal(tracker.acknowledgeCumulative(member(5n, 2))?.toString(), '1:5:-1:-1');
+  assert.equal(tracker.acknowledgeCumulative(member(5n, 2))?.entry.toString(), '1:5:-1:-1');
   assert.equal(tracker.trackedBatches, 0);
 });
 
 test('a delivered id keeps its batch: acks after the entry was forgotten or completed stay member acks', () => {
-  const tracker = new BatchAckTracker();
+  const tracker = new BatchAckTracker(false);
   const state = tracker.register(1n, 3n, 2, () => false);
   const [m0, m1] = [member(3n, 0, 2), member(3n, 1, 2)];
   tracker.bind(m0, state);
@@ -77,26 +77,26 @@ test('a delivered id keeps its batch: acks after the entry was forgotten or comp
   // Redelivered and registered anew with a different size: the old ids still reach their own state.
   tracker.register(1n, 3n, 5, () => false);
   assert.equal(tracker.acknowledge(m0), undefined);
-  assert.equal(tracker.acknowledge(m1)?.toString(), '1:3:-1:-1');
+  assert.equal(tracker.acknowledge(m1)?.entry.toString(), '1:3:-1:-1');
   assert.equal(tracker.acknowledge(m1), undefined, 'a second ack of a completed batch sends nothing');
   assert.equal(tracker.trackedBatches, 1, 'the newer state of the entry is not touched');
 });
 
 test('cumulative: previous entry once while the batch is incomplete, then the entry; older batches dropped', () => {
-  const tracker = new BatchAckTracker();
+  const tracker = new BatchAckTracker(false);
   tracker.register(1n, 4n, 3, () => false);
   tracker.register(1n, 5n, 3, () => false);
-  assert.equal(tracker.acknowledgeCumulative(member(5n, 0))?.toString(), '1:4:-1:-1');
+  assert.equal(tracker.acknowledgeCumulative(member(5n, 0))?.entry.toString(), '1:4:-1:-1');
   assert.equal(tracker.trackedBatches, 1, 'entry 4 is covered');
   assert.equal(tracker.acknowledgeCumulative(member(5n, 1)), undefined);
-  assert.equal(tracker.acknowledgeCumulative(member(5n, 2))?.toString(), '1:5:-1:-1');
+  assert.equal(tracker.acknowledgeCumulative(member(5n, 2))?.entry.toString(), '1:5:-1:-1');
   assert.equal(tracker.trackedBatches, 0);
   tracker.register(1n, 0n, 2, () => false);
   assert.equal(tracker.acknowledgeCumulative(member(0n, 0, 2)), undefined, 'entry 0 has no previous entry');
 });
 
 test('after the queue is dropped, only batches none of whose members was handed out are forgotten', () => {
-  const tracker = new BatchAckTracker();
+  const tracker = new BatchAckTracker(false);
   const states = [1n, 2n, 3n, 4n].map((entry) => tracker.register(1n, entry, 2, () => false));
   const ids = [1n, 2n, 3n, 4n].map((entry, i) => {
     const id = member(entry, 0, 2);
@@ -126,18 +126,21 @@ test('PendingAcks groups one turn into one batch and keeps acks while flushing f
     sent.push(batch);
     return true;
   });
-  pending.addIndividual(new PulsarMessageId(1n, 1n));
-  pending.addIndividual(new PulsarMessageId(1n, 1n));
-  pending.addCumulative(new PulsarMessageId(1n, 3n));
-  pending.addCumulative(new PulsarMessageId(1n, 2n));
+  pending.addIndividual({ entry: new PulsarMessageId(1n, 1n) });
+  pending.addIndividual({ entry: new PulsarMessageId(1n, 1n) });
+  pending.addCumulative({ entry: new PulsarMessageId(1n, 3n) });
+  pending.addCumulative({ entry: new PulsarMessageId(1n, 2n) });
   await tick();
   assert.equal(sent.length, 0);
   assert.equal(pending.size, 2);
   connected = true;
   pending.flushNow();
   assert.equal(sent.length, 1);
-  assert.deepEqual(sent[0]!.individual.map(String), ['1:1:-1:-1']);
-  assert.equal(sent[0]!.cumulative?.toString(), '1:3:-1:-1');
+  assert.deepEqual(
+    sent[0]!.individual.map((a) => String(a.entry)),
+    ['1:1:-1:-1'],
+  );
+  assert.equal(sent[0]!.cumulative?.entry.toString(), '1:3:-1:-1');
   assert.equal(pending.size, 0);
 });
 

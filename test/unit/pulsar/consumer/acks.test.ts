@@ -1,5 +1,7 @@
-// Batches split into messages with their own ids; the entry is acked once all its messages are; ack_set
-// and compacted_out members are skipped; cumulative acks follow Go's rules; all codecs before the split.
+// Batches split into messages with their own ids; the entry is acked whole once all its messages are, and
+// before that by partial acks whose ack_set names the members still out (batch-index acks, unless switched
+// off); ack_set and compacted_out members are skipped; cumulative acks follow Go's rules without batch-index
+// acks and Java's with them; all codecs before the split.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { subscribe } from '../../../../src/pulsar/consumer/index.ts';
@@ -17,7 +19,7 @@ async function take(consumer: { receive(): Promise<Message> }, n: number): Promi
   return out;
 }
 
-test('batch members get their own ids; the entry is acked only after every member', async () => {
+test('batch members get their own ids; the entry is acked whole only after every member', async () => {
   const ctx = new FakeContext();
   const consumer = await subscribe(ctx, base);
   ctx.connection.push(
@@ -49,10 +51,13 @@ test('batch members get their own ids; the entry is acked only after every membe
   await consumer.acknowledge(a!);
   await consumer.acknowledge(c!);
   await tick();
-  assert.deepEqual(ctx.connection.acks(), []);
+  // Partial acks only: each ack_set names the members still outstanding.
+  assert.deepEqual(ctx.connection.ackedIds(), []);
+  assert.deepEqual(ctx.connection.partialAcks(), ['5:3{1,2}', '5:3{1}']);
   await consumer.acknowledge(b!.messageId);
   await tick();
   assert.deepEqual(ctx.connection.ackedIds(), ['5:3']);
+  assert.equal(ctx.connection.acks().length, 3, 'the last member: one plain ack of the entry');
   await consumer.close();
 });
 
@@ -130,7 +135,7 @@ test('every codec is decoded before the batch is split, and a single message too
   }
 });
 
-test('cumulative ack: refused on Shared and KeyShared; inside a batch it covers the previous entry', async () => {
+test('cumulative ack: refused on Shared and KeyShared; inside a batch, without batch-index acks, it covers the previous entry', async () => {
   for (const subscriptionType of ['Shared', 'KeyShared'] as const) {
     const ctx = new FakeContext();
     const consumer = await subscribe(ctx, { ...base, subscriptionType });
@@ -140,7 +145,11 @@ test('cumulative ack: refused on Shared and KeyShared; inside a batch it covers 
     await consumer.close();
   }
   const ctx = new FakeContext();
-  const consumer = await subscribe(ctx, { ...base, subscriptionType: 'Failover' });
+  const consumer = await subscribe(ctx, {
+    ...base,
+    subscriptionType: 'Failover',
+    batchIndexAckEnabled: false,
+  });
   ctx.connection.push(0n, { entry: 4n }, single('x'));
   ctx.connection.push(0n, { entry: 5n }, batch([{ payload: 'a' }, { payload: 'b' }, { payload: 'c' }]));
   const [, a, b, c] = await take(consumer, 4);
@@ -197,7 +206,8 @@ test('a batch member held across two reconnects acks only itself, never its whol
   await consumer.acknowledge(held);
   await ctx.clock.advanceAsync(100);
   assert.equal(consumer.isConnected, true);
-  assert.deepEqual(ctx.connection.acks(), [], 'the entry is not acked while b and c are unprocessed');
+  assert.deepEqual(ctx.connection.ackedIds(), [], 'the entry is not acked while b and c are unprocessed');
+  assert.deepEqual(ctx.connection.partialAcks(), ['1:5{1,2}'], 'only a is, sent after the resubscribe');
   // The next redelivery skips the member already acked; b and c complete the entry.
   ctx.connection.push(0n, { entry: 5n, redeliveryCount: 2 }, batchOf3());
   const rest = await take(consumer, 2);
@@ -207,7 +217,8 @@ test('a batch member held across two reconnects acks only itself, never its whol
   );
   await consumer.acknowledge(rest[0]!);
   await tick();
-  assert.deepEqual(ctx.connection.acks(), []);
+  assert.deepEqual(ctx.connection.ackedIds(), []);
+  assert.deepEqual(ctx.connection.partialAcks(), ['1:5{1,2}', '1:5{2}']);
   await consumer.acknowledge(rest[1]!);
   await tick();
   assert.deepEqual(ctx.connection.ackedIds(), ['1:5']);
@@ -237,7 +248,8 @@ test('Exclusive: nack-driven rewinds keep the batch of a member the application 
   assert.equal(ctx.connection.redelivers().length, 2);
   await consumer.acknowledge(held);
   await tick();
-  assert.deepEqual(ctx.connection.acks(), []);
+  assert.deepEqual(ctx.connection.ackedIds(), []);
+  assert.deepEqual(ctx.connection.partialAcks(), ['1:5{1,2}']);
   ctx.connection.push(0n, { entry: 4n, epoch: 2n, redeliveryCount: 2 }, single('x'));
   ctx.connection.push(0n, { entry: 5n, epoch: 2n, redeliveryCount: 2 }, batchOf3());
   const [x3, b, c] = await take(consumer, 3);
@@ -252,20 +264,24 @@ test('Exclusive: nack-driven rewinds keep the batch of a member the application 
   await consumer.close();
 });
 
-test('a cumulative ack of a held member after two reconnects covers only the entry before its batch', async () => {
-  const ctx = new FakeContext();
-  const consumer = await subscribe(ctx, { ...base, subscriptionType: 'Failover' });
-  ctx.connection.push(0n, { entry: 5n }, batchOf3());
-  const held = await consumer.receive();
-  await loseBroker(ctx);
-  ctx.connection.push(0n, { entry: 5n, redeliveryCount: 1 }, batchOf3());
-  const old = ctx.connection;
-  ctx.reconnect();
-  old.close();
-  await consumer.acknowledgeCumulative(held);
-  await ctx.clock.advanceAsync(100);
-  assert.deepEqual(ctx.connection.acks(), [{ type: 1, ids: ['1:4'], validationError: undefined }]);
-  await consumer.close();
+test('a cumulative ack of a held member after two reconnects covers only the member and those before it', async () => {
+  for (const batchIndexAckEnabled of [true, false]) {
+    const ctx = new FakeContext();
+    const consumer = await subscribe(ctx, { ...base, subscriptionType: 'Failover', batchIndexAckEnabled });
+    ctx.connection.push(0n, { entry: 5n }, batchOf3());
+    const held = await consumer.receive();
+    await loseBroker(ctx);
+    ctx.connection.push(0n, { entry: 5n, redeliveryCount: 1 }, batchOf3());
+    const old = ctx.connection;
+    ctx.reconnect();
+    old.close();
+    await consumer.acknowledgeCumulative(held);
+    await ctx.clock.advanceAsync(100);
+    // With batch-index acks the entry itself with b and c outstanding; without, only the entry before it.
+    const expected = batchIndexAckEnabled ? '1:5{1,2}' : '1:4';
+    assert.deepEqual(ctx.connection.acks(), [{ type: 1, ids: [expected], validationError: undefined }]);
+    await consumer.close();
+  }
 });
 
 test('a batch member id parsed from text (no batchSize) is refused by acknowledge and acknowledgeCumulative', async () => {

@@ -138,22 +138,32 @@ export class FakeConnection implements Connection {
       .map((c) => c.flow?.messagePermits ?? -1);
   }
 
-  /** Every ACK: type, `ledger:entry` ids, validation error. */
+  /**
+   * Every ACK: type, ids, validation error. An id is `ledger:entry`, followed for a partial (batch-index) ack
+   * by the batch indexes its ack_set leaves outstanding: `1:5{0,2}`.
+   */
   acks(): { type: number; ids: string[]; validationError: CommandAck_ValidationError | undefined }[] {
     return this.ofType(BaseCommand_Type.ACK).map((c) => ({
       type: c.ack!.ackType,
-      ids: c.ack!.messageId.map((id) => `${id.ledgerId}:${id.entryId}`),
+      ids: c.ack!.messageId.map((id) => `${id.ledgerId}:${id.entryId}${outstandingIndexes(id.ackSet)}`),
       validationError: isFieldSet(c.ack!, CommandAckSchema.field.validationError)
         ? c.ack!.validationError
         : undefined,
     }));
   }
 
-  /** Ids of every individual (non-validation) ack, flattened. */
+  /** Ids of every individual (non-validation) ack of whole entries, flattened. */
   ackedIds(): string[] {
     return this.acks()
       .filter((a) => a.type === 0 && a.validationError === undefined)
-      .flatMap((a) => a.ids);
+      .flatMap((a) => a.ids.filter((id) => !id.includes('{')));
+  }
+
+  /** Ids of every individual partial (batch-index) ack, flattened, as acks() shows them. */
+  partialAcks(): string[] {
+    return this.acks()
+      .filter((a) => a.type === 0)
+      .flatMap((a) => a.ids.filter((id) => id.includes('{')));
   }
 
   redelivers(): { ids: string[]; epoch: bigint }[] {
@@ -162,6 +172,17 @@ export class FakeConnection implements Connection {
       epoch: c.redeliverUnacknowledgedMessages!.consumerEpoch,
     }));
   }
+}
+
+/** `{i,j}` for the set bits of an ack_set (64-bit words, low bit first); '' for none. */
+function outstandingIndexes(ackSet: readonly bigint[]): string {
+  if (ackSet.length === 0) return '';
+  const indexes: number[] = [];
+  for (const [w, word] of ackSet.entries()) {
+    for (let bit = 0; bit < 64; bit++)
+      if ((BigInt.asUintN(64, word) >> BigInt(bit)) & 1n) indexes.push(w * 64 + bit);
+  }
+  return `{${indexes.join(',')}}`;
 }
 
 export class FakeContext implements ClientContext {
