@@ -58,7 +58,10 @@ const xargsCount = positive('BENCH_XARGS_COUNT', process.env.BENCH_XARGS_COUNT ?
 const xargsRounds = positive('BENCH_XARGS_ROUNDS', process.env.BENCH_XARGS_ROUNDS ?? '3');
 const latencyRate = positive('BENCH_LATENCY_RATE', process.env.BENCH_LATENCY_RATE ?? '50');
 const latencySeconds = positive('BENCH_LATENCY_SECONDS', process.env.BENCH_LATENCY_SECONDS ?? '20');
-const latencyConcurrency = positive('BENCH_LATENCY_CONCURRENCY', process.env.BENCH_LATENCY_CONCURRENCY ?? '2');
+const latencyConcurrency = positive(
+  'BENCH_LATENCY_CONCURRENCY',
+  process.env.BENCH_LATENCY_CONCURRENCY ?? '2',
+);
 const rssBacklog = positive('BENCH_RSS_BACKLOG', process.env.BENCH_RSS_BACKLOG ?? '100000');
 const rssSeconds = positive('BENCH_RSS_SECONDS', process.env.BENCH_RSS_SECONDS ?? '30');
 const rssConcurrency = positive(
@@ -183,6 +186,43 @@ const identity: FunctionExecutor = {
   },
 };
 
+function instanceEnv(
+  scenario: string,
+  input: string,
+  output: string,
+  settings: Record<string, string>,
+): Record<string, string | undefined> {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PF_SERVICE_URL: serviceUrl,
+    PF_INPUTS: input,
+    PF_OUTPUT: output,
+    PF_NAME: `bench-${scenario}`,
+    PF_SUBSCRIPTION_POSITION: 'Earliest',
+    PF_HTTP_PORT: '0',
+    PF_HTTP_HOST: '127.0.0.1',
+    PF_LOG_LEVEL: 'warn',
+    ...(maxPending === undefined ? {} : { PF_MAX_PENDING: maxPending }),
+    ...settings,
+  };
+}
+
+/** An in-process instance (Instance.start, the code `pf-bash run` runs), subscribed when this resolves. */
+async function startInstance(
+  scenario: string,
+  input: string,
+  output: string,
+  settings: Record<string, string>,
+  executor?: FunctionExecutor,
+): Promise<Instance> {
+  const loaded = loadConfig(instanceEnv(scenario, input, output, settings), readFileOrUndefined, {
+    cpuCount: availableParallelism(),
+  });
+  if (!loaded.ok) throw new Error(loaded.problems.map((p) => `${p.setting}: ${p.message}`).join('\n'));
+  return Instance.start({ config: loaded.config, signals: null, ...(executor ? { executor } : {}) });
+}
+
 async function throughBroker(
   scenario: Scenario,
   n: number,
@@ -192,38 +232,21 @@ async function throughBroker(
   const input = freshTopic(`${scenario}-in`);
   const output = freshTopic(`${scenario}-out`);
   await produceBacklog(input, n);
-  const loaded = loadConfig(
-    {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      PF_SERVICE_URL: serviceUrl,
-      PF_INPUTS: input,
-      PF_OUTPUT: output,
-      PF_NAME: `bench-${scenario}`,
-      PF_SUBSCRIPTION_POSITION: 'Earliest',
-      PF_HTTP_PORT: '0',
-      PF_HTTP_HOST: '127.0.0.1',
-      PF_LOG_LEVEL: 'warn',
-      ...(maxPending === undefined ? {} : { PF_MAX_PENDING: maxPending }),
-      ...settings,
-    },
-    readFileOrUndefined,
-    { cpuCount: availableParallelism() },
-  );
-  if (!loaded.ok) throw new Error(loaded.problems.map((p) => `${p.setting}: ${p.message}`).join('\n'));
-  const instance = await Instance.start({
-    config: loaded.config,
-    signals: null,
-    ...(executor ? { executor } : {}),
-  });
+  const instance = await startInstance(scenario, input, output, settings, executor);
+  const cpu = process.cpuUsage();
   const started = performance.now();
-  const subscription = loaded.config.input.subscriptionName;
+  const subscription = instance.config.input.subscriptionName;
   for (;;) {
     const stats = await topicStats(input);
     if (stats.subscriptions?.[subscription]?.msgBacklog === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  if (process.env.BENCH_DEBUG)
+    console.log(
+      `  ${scenario}: this process's CPU ${((used.user + used.system) / n).toFixed(0)} µs/msg (sys ${(used.system / n).toFixed(0)}), RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`,
+    );
   await instance.stop();
   const outputs = (await topicStats(output)).msgInCounter;
   if (outputs !== n) throw new Error(`${scenario}: expected ${n} outputs, the output topic has ${outputs}`);
@@ -254,6 +277,202 @@ async function spawnPerMessage(scenario: Scenario, script: string, n: number): P
   return { scenario, count: n, seconds, rate: n / seconds };
 }
 
+// ---- exec mode against xargs -P C --------------------------------------------------------------------------
+
+let payloadFiles: string[] = [];
+
+/** One file per payload, written once (untimed): what xargs feeds the script. */
+function writePayloadFiles(n: number): string[] {
+  if (payloadFiles.length >= n) return payloadFiles;
+  const dir = join(scratch, 'payloads');
+  mkdirSync(dir, { recursive: true });
+  payloadFiles = Array.from({ length: n }, (_, i) => {
+    const file = join(dir, String(i));
+    writeFileSync(file, payloadOf(i));
+    return file;
+  });
+  return payloadFiles;
+}
+
+/**
+ * `xargs -P c` running `bash -c 'exec bash reverse.sh <file >/dev/null'` per payload file: one small process
+ * forks per message and bash runs the script; `exec` spares the second fork. No broker, no Node in the loop.
+ */
+async function xargsRound(c: number, n: number): Promise<Figure> {
+  const list = `${writePayloadFiles(n).slice(0, n).join('\n')}\n`;
+  const started = performance.now();
+  const child = spawn(
+    'xargs',
+    ['-P', String(c), '-n', '1', 'bash', '-c', 'exec bash "$0" <"$1" >/dev/null', scripts.reverse],
+    { stdio: ['pipe', 'ignore', 'inherit'] },
+  );
+  child.stdin.end(list);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (code !== 0) throw new Error(`xargs exited with ${code}`);
+  const seconds = (performance.now() - started) / 1000;
+  return { scenario: 'exec-vs-xargs', count: n, seconds, rate: n / seconds };
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+async function execVsXargs(): Promise<Figure> {
+  writePayloadFiles(xargsCount);
+  const rates = new Map(xargsConcurrency.map((c) => [c, { exec: [] as number[], xargs: [] as number[] }]));
+  const fmt = (rate: number) => Math.round(rate).toLocaleString('en-US').padStart(5);
+  for (let round = 1; round <= xargsRounds; round++) {
+    for (const c of xargsConcurrency) {
+      const r = rates.get(c)!;
+      // Alternate which goes first, so a burst of load elsewhere on the machine does not always hit one side.
+      const order = round % 2 === 1 ? ['xargs', 'exec'] : ['exec', 'xargs'];
+      for (const side of order) {
+        const figure =
+          side === 'xargs'
+            ? await xargsRound(c, xargsCount)
+            : await throughBroker('exec-vs-xargs', xargsCount, {
+                PF_SCRIPT: scripts.reverse,
+                PF_CONCURRENCY: String(c),
+              });
+        (side === 'xargs' ? r.xargs : r.exec).push(figure.rate);
+      }
+      console.log(
+        `  round ${round} C=${c}: exec ${fmt(r.exec.at(-1)!)} msgs/s, xargs ${fmt(r.xargs.at(-1)!)} msgs/s, ` +
+          `ratio ${(r.exec.at(-1)! / r.xargs.at(-1)!).toFixed(2)}×`,
+      );
+    }
+  }
+  let last: Figure | undefined;
+  for (const [c, r] of rates) {
+    const exec = median(r.exec);
+    const xargs = median(r.xargs);
+    console.log(
+      `exec-vs-xargs C=${c}: exec ${fmt(exec)} msgs/s, xargs -P ${c} ${fmt(xargs)} msgs/s (medians of ` +
+        `${xargsRounds} × ${xargsCount}), exec/xargs ${(exec / xargs).toFixed(2)}× (target ≥ 0.85)`,
+    );
+    last = { scenario: 'exec-vs-xargs', count: xargsCount, seconds: xargsCount / exec, rate: exec };
+  }
+  return last!;
+}
+
+// ---- latency at a fixed rate -------------------------------------------------------------------------------
+
+const SENT = 'bench-sent-ms';
+const nowMs = () => performance.timeOrigin + performance.now();
+
+/** Produces at latencyRate for latencySeconds (each message stamped); the output keeps the stamp (properties). */
+async function execLatency(): Promise<Figure> {
+  const input = freshTopic('latency-in');
+  const output = freshTopic('latency-out');
+  const n = latencyRate * latencySeconds;
+  const client = createClient({ serviceUrl });
+  const consumer = await client.subscribe({
+    topic: output,
+    subscription: 'bench',
+    subscriptionInitialPosition: 'Earliest',
+  });
+  // Creates the input topic, so the instance's Earliest subscription sees every message.
+  const producer = await client.createProducer({ topic: input, batchingEnabled: false });
+  const instance = await startInstance('exec-latency', input, output, {
+    PF_SCRIPT: scripts.reverse,
+    PF_CONCURRENCY: String(latencyConcurrency),
+  });
+  const latencies: number[] = [];
+  const received = (async () => {
+    while (latencies.length < n) {
+      const message = await consumer.receive();
+      latencies.push(nowMs() - Number(message.properties[SENT]));
+      await consumer.acknowledge(message);
+    }
+  })();
+  const started = performance.now();
+  const sends: Promise<MessageId>[] = [];
+  for (let i = 0; i < n; i++) {
+    // Absolute schedule: a late send does not push the later ones back.
+    const wait = started + (i * 1000) / latencyRate - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    sends.push(producer.send({ payload: payloadOf(i), properties: { [SENT]: nowMs().toFixed(3) } }));
+  }
+  await Promise.all(sends);
+  await received;
+  const seconds = (performance.now() - started) / 1000;
+  await instance.stop();
+  await producer.close();
+  await consumer.close();
+  await client.close();
+  await Promise.all([deleteTopic(input), deleteTopic(output)]);
+  const sorted = latencies.sort((a, b) => a - b);
+  const pick = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  console.log(
+    `exec-latency: ${n} messages at ${latencyRate} msgs/s, C=${latencyConcurrency}: produce → output ` +
+      `p50 ${pick(0.5).toFixed(1)} ms, p99 ${pick(0.99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`,
+  );
+  return { scenario: 'exec-latency', count: n, seconds, rate: n / seconds };
+}
+
+// ---- memory with a backlog ---------------------------------------------------------------------------------
+
+function memoryOf(pid: number): { rss: number; hwm: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The instance as its own process (what a pod runs) behind a backlog, with a slow script; RSS sampled. */
+async function execRss(): Promise<Figure> {
+  const input = freshTopic('rss-in');
+  const output = freshTopic('rss-out');
+  const produceStarted = performance.now();
+  await produceBacklog(input, rssBacklog);
+  const produceSeconds = (performance.now() - produceStarted) / 1000;
+  const env = instanceEnv('exec-rss', input, output, {
+    PF_SCRIPT: scripts.slow,
+    PF_CONCURRENCY: String(rssConcurrency),
+  });
+  const loaded = loadConfig(env, readFileOrUndefined, { cpuCount: availableParallelism() });
+  if (!loaded.ok) throw new Error(loaded.problems.map((p) => `${p.setting}: ${p.message}`).join('\n'));
+  const child = spawn(process.execPath, [join(root, 'src/cli/main.ts'), 'run'], {
+    env: env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const pid = child.pid!;
+  const samples: { t: number; rss: number; hwm: number }[] = [];
+  const started = performance.now();
+  while (performance.now() - started < rssSeconds * 1000) {
+    const memory = memoryOf(pid);
+    if (memory === undefined) break;
+    samples.push({ t: (performance.now() - started) / 1000, ...memory });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const processed = (await topicStats(output)).msgInCounter ?? 0;
+  child.kill('SIGTERM');
+  const code = await exited;
+  await Promise.all([deleteTopic(input), deleteTopic(output)]);
+  if (samples.length === 0) throw new Error(`exec-rss: the instance exited at once (code ${code})`);
+  const peak = samples.at(-1)!.hwm;
+  const at = (t: number) => samples.find((s) => s.t >= t) ?? samples.at(-1)!;
+  const timeline = [5, 10, 15, 20, 25, rssSeconds]
+    .filter((t) => t <= rssSeconds)
+    .map((t) => `${t} s ${at(t).rss.toFixed(0)}`)
+    .join(', ');
+  console.log(
+    `exec-rss: backlog ${rssBacklog} (produced in ${produceSeconds.toFixed(1)} s), C=${rssConcurrency}, ` +
+      `PF_MAX_PENDING ${loaded.config.pool.maxPending}, ${processed} processed in ${rssSeconds} s; ` +
+      `RSS MB at ${timeline}; peak (VmHWM) ${peak.toFixed(0)} MB; exit code ${code}`,
+  );
+  return { scenario: 'exec-rss', count: processed, seconds: rssSeconds, rate: processed / rssSeconds };
+}
+
 // ---- run and report ----------------------------------------------------------------------------------------
 
 const stream = (script: string) => ({
@@ -282,6 +501,9 @@ const plans: Record<Scenario, () => Promise<Figure>> = {
   'stream-echo': () => throughBroker('stream-echo', streamCount, stream(scripts.echoLines)),
   'stream-reverse': () => throughBroker('stream-reverse', streamCount, stream(scripts.streamReverse)),
   'spawn-reverse': () => spawnPerMessage('spawn-reverse', scripts.reverse, execCount),
+  'exec-vs-xargs': execVsXargs,
+  'exec-latency': execLatency,
+  'exec-rss': execRss,
 };
 
 console.log(

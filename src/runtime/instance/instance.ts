@@ -26,7 +26,13 @@ import {
 import { FunctionMetrics } from '../metrics/index.ts';
 import { functionInstanceOf } from '../modes/function-instance.ts';
 import { runningLimit, streamExecutorFor } from '../modes/stream.ts';
-import { Dispatcher, deliveryPolicyFor, Processor, ReceiveLoop } from '../processor/index.ts';
+import {
+  Dispatcher,
+  deliveryPolicyFor,
+  isProducerOfPartition,
+  Processor,
+  ReceiveLoop,
+} from '../processor/index.ts';
 import { onTerminationSignals, type SignalSource, shutdown } from '../shutdown.ts';
 import { ConsumerManager, ProducerManager } from '../topic-manager/index.ts';
 import { clientOptionsFor } from './client-options.ts';
@@ -180,8 +186,13 @@ export class Instance {
       client,
       config,
       logger,
-      onActiveChange: (active, partition) =>
-        logger.info({ partition }, active ? 'active consumer of the partition' : 'no longer active consumer'),
+      onActiveChange: (active, partition) => {
+        logger.info({ partition }, active ? 'active consumer of the partition' : 'no longer active consumer');
+        // Effectively-once: free the partition's producer names for the instance that now owns it.
+        if (!active && policy.effectivelyOnce) {
+          void producers.closeWhere((_topic, name) => isProducerOfPartition(name, partition));
+        }
+      },
     });
     this.#consumer = consumer;
 
@@ -263,8 +274,9 @@ export class Instance {
     const report = await shutdown(
       {
         stopIntake: async () => {
-          await this.#loop?.stop();
+          // Nothing starts from here on, not even a message already queued in a key's chain.
           this.#processor?.drain();
+          await this.#loop?.stop();
         },
         whenIdle: () => this.#dispatcher?.whenIdle() ?? Promise.resolve(),
         abort: () => this.#processor?.abort(),

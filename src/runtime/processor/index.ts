@@ -12,7 +12,9 @@ export { PublishError, Publisher } from './publisher.ts';
 export { ReceiveLoop, type ReceiveLoopOptions } from './receive-loop.ts';
 export {
   effectivelyOnceProducerName,
-  OutputSequencer,
+  isProducerOfPartition,
+  type SequenceAttempt,
   SequenceIdRangeError,
+  sequenceAttempt,
   sequenceIdOf,
 } from './sequence.ts';

@@ -19,7 +19,7 @@ import { noMetrics, type ProcessorMetrics } from './metrics.ts';
 import { type PlannedMessage, plannedMessages, RoutingError } from './outgoing.ts';
 import type { DeliveryPolicy } from './policy.ts';
 import { PublishError, Publisher } from './publisher.ts';
-import { OutputSequencer } from './sequence.ts';
+import { sequenceAttempt } from './sequence.ts';
 
 /** How a message left the instance. */
 export const Disposition = {
@@ -52,7 +52,6 @@ export class Processor {
   readonly #o: ProcessorOptions;
   readonly #metrics: ProcessorMetrics;
   readonly #publisher: Publisher;
-  readonly #sequencer: OutputSequencer | undefined;
   readonly #abort = new AbortController();
   #draining = false;
 
@@ -65,7 +64,6 @@ export class Processor {
       ...(policy.effectivelyOnce ? { fqfn: options.fqfn } : {}),
       flushEachMessage: policy.ordering !== 'none',
     });
-    this.#sequencer = policy.effectivelyOnce ? new OutputSequencer() : undefined;
   }
 
   /** From now on, messages not started yet, and failed ones waiting for a retry, are left for redelivery. */
@@ -140,7 +138,7 @@ export class Processor {
       metrics.userException(failure.reason, result.durationMs);
       return failure;
     }
-    const sequence = this.#sequencer?.attempt(message);
+    const sequence = policy.effectivelyOnce ? sequenceAttempt(message) : undefined;
     let planned: PlannedMessage[];
     try {
       planned = plannedMessages(result, policy.outputTopic);
@@ -158,7 +156,6 @@ export class Processor {
       metrics.systemException(failure.reason);
       return failure;
     }
-    sequence?.commit();
     metrics.published(planned.length);
     metrics.processed(result.durationMs);
     return undefined;

@@ -3,33 +3,37 @@
 //
 // Pulsar Functions name the producer after the input partition and use `(ledgerId << 28) | entryId` as the
 // sequence id (FunctionCommon.getSequenceId). That gives every message of a batched entry, and every message
-// one input publishes to the same topic, the same id, and deduplication drops all but the first. Here each
-// (input entry, destination) also counts its messages in a slot:
+// one input publishes to the same topic, the same id, and deduplication drops all but the first. Here the id
+// also says which message of the entry it comes from and which of its messages to that topic it is:
 //
-//   sequence id = ledgerId (32 bits) | entryId (20 bits) | slot (11 bits)     = 63 bits, positive as a Java long
+//   sequence id = ledgerId (32 bits) | entryId (18 bits) | slot (13 bits)      = 63 bits, positive as a Java long
+//   slot        = batchIndex × perMessage + n-th message to this topic,  perMessage = 8192 / batchSize
 //
-// 2^20 entries per ledger is 20 times the broker's default rollover (managedLedgerMaxEntriesPerLedger=50000);
-// 2^11 slots is 2048 messages per entry and topic. Ids beyond the layout fail the message, loudly.
+// The slot depends only on the message itself, so the ids hold however an entry comes back: whole, or only its
+// unacknowledged members (batch-index acknowledgement). A message of a 1000-message batch may send 8 messages
+// to one topic, a message alone 8192. 2^18 entries per ledger is 5 times the broker's default rollover
+// (managedLedgerMaxEntriesPerLedger=50000). Ids beyond the layout fail the message, loudly.
 import type { Message } from '../../pulsar/index.ts';
 
 const LEDGER_BITS = 32n;
-const ENTRY_BITS = 20n;
-const SLOT_BITS = 11n;
+const ENTRY_BITS = 18n;
+const SLOT_BITS = 13n;
+const SLOTS = 2 ** Number(SLOT_BITS);
 
 export class SequenceIdRangeError extends Error {
-  constructor(what: string, value: bigint | number, bits: bigint) {
-    super(`cannot derive an effectively-once sequence id: ${what} ${value} needs more than ${bits} bits`);
+  constructor(what: string, value: bigint | number, limit: bigint | number) {
+    super(`cannot derive an effectively-once sequence id: ${what} ${value} is not below ${limit}`);
     this.name = 'SequenceIdRangeError';
   }
 }
 
 export function sequenceIdOf(ledgerId: bigint, entryId: bigint, slot: number): bigint {
   if (ledgerId < 0n || ledgerId >= 1n << LEDGER_BITS)
-    throw new SequenceIdRangeError('ledger id', ledgerId, LEDGER_BITS);
+    throw new SequenceIdRangeError('ledger id', ledgerId, 1n << LEDGER_BITS);
   if (entryId < 0n || entryId >= 1n << ENTRY_BITS)
-    throw new SequenceIdRangeError('entry id', entryId, ENTRY_BITS);
-  if (slot < 0 || BigInt(slot) >= 1n << SLOT_BITS)
-    throw new SequenceIdRangeError('message number', slot, SLOT_BITS);
+    throw new SequenceIdRangeError('entry id', entryId, 1n << ENTRY_BITS);
+  if (!Number.isInteger(slot) || slot < 0 || slot >= SLOTS)
+    throw new SequenceIdRangeError('slot', slot, SLOTS);
   return (ledgerId << (ENTRY_BITS + SLOT_BITS)) | (entryId << SLOT_BITS) | BigInt(slot);
 }
 
@@ -41,49 +45,41 @@ export function effectivelyOnceProducerName(fqfn: string, inputTopic: string): s
   return `${fqfn}@${inputTopic}`;
 }
 
-/** Sequence ids for one attempt at a message. */
-export interface SequenceAttempt {
-  /** The next id for a message to `destination` (a topic). */
-  next(destination: string): bigint;
-  /** The attempt succeeded: the entry's next message continues after its slots. */
-  commit(): void;
-}
-
-interface EntryState {
-  readonly ledgerId: bigint;
-  readonly entryId: bigint;
-  /** Destination → slots used by the entry's messages done so far. */
-  committed: ReadonlyMap<string, number>;
-}
-
 /**
- * Messages of one input partition arrive in order, and the members of a batched entry one after another; an
- * effectively-once instance runs one message at a time. So per input partition only the current entry's slots
- * need remembering.
+ * Whether `producerName` is the effectively-once producer of input partition `partition` (-1: a non-partitioned
+ * input). When Failover hands a partition to another instance, its producers are closed here so that the new
+ * owner can open them under the same names.
  */
-export class OutputSequencer {
-  readonly #entries = new Map<string, EntryState>();
+export function isProducerOfPartition(producerName: string | undefined, partition: number): boolean {
+  if (producerName === undefined) return false;
+  const inputTopic = producerName.slice(producerName.lastIndexOf('@') + 1);
+  const match = /-partition-(\d+)$/.exec(inputTopic);
+  return (match === null ? -1 : Number(match[1])) === partition;
+}
 
-  /** Every attempt at a message starts from the same slots, so a retry repeats the ids of the failed attempt. */
-  attempt(message: Message): SequenceAttempt {
-    const { ledgerId, entryId } = message.messageId;
-    let state = this.#entries.get(message.topic);
-    if (state === undefined || state.ledgerId !== ledgerId || state.entryId !== entryId) {
-      state = { ledgerId, entryId, committed: new Map() };
-      this.#entries.set(message.topic, state);
-    }
-    const entry = state;
-    const used = new Map(entry.committed);
-    return {
-      next: (destination) => {
-        const slot = used.get(destination) ?? 0;
-        const id = sequenceIdOf(ledgerId, entryId, slot);
-        used.set(destination, slot + 1);
-        return id;
-      },
-      commit: () => {
-        entry.committed = used;
-      },
-    };
-  }
+/** Sequence ids for one attempt at a message: every attempt gives the same ids in the same order. */
+export interface SequenceAttempt {
+  /** The id of the next message to `destination` (a topic). */
+  next(destination: string): bigint;
+}
+
+export function sequenceAttempt(message: Message): SequenceAttempt {
+  const { ledgerId, entryId, batchIndex, batchSize } = message.messageId;
+  const perMessage = Math.floor(SLOTS / Math.max(1, batchSize));
+  const first = Math.max(0, batchIndex) * perMessage;
+  const sent = new Map<string, number>();
+  return {
+    next(destination) {
+      const n = sent.get(destination) ?? 0;
+      if (n >= perMessage) {
+        throw new SequenceIdRangeError(
+          `message number ${n + 1} to ${destination} from one input of a ${Math.max(1, batchSize)}-message batch:`,
+          n + 1,
+          perMessage + 1,
+        );
+      }
+      sent.set(destination, n + 1);
+      return sequenceIdOf(ledgerId, entryId, first + n);
+    },
+  };
 }

@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { uniqueTopic } from '../../support/env.ts';
-import { baseEnv, consume, produce, script, startInstance, waitAllAcknowledged } from './helpers.ts';
+import {
+  baseEnv,
+  consume,
+  functionNameOf,
+  produce,
+  script,
+  startInstance,
+  waitAllAcknowledged,
+} from './helpers.ts';
 
 const everyByte = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 const payloads: Record<string, Buffer> = {
@@ -46,8 +54,28 @@ test('reverse trims the one trailing newline that rev adds', async () => {
   await startInstance({ env: baseEnv(script('rev', 'rev'), input, output) });
   await produce(input, [{ payload: 'hello world' }, { payload: 'abc' }]);
   const received = await consume(output, { count: 2 });
-  assert.deepEqual(
-    received.map((m) => m.payload.toString()),
-    ['dlrow olleh', 'cba'],
-  );
+  // Two scripts run at once: outputs in either order.
+  assert.deepEqual(received.map((m) => m.payload.toString()).sort(), ['cba', 'dlrow olleh']);
+});
+
+test('an output larger than the broker takes fails the message with a clear reason, and the instance goes on', async () => {
+  const input = uniqueTopic('rt-big-in');
+  const output = uniqueTopic('rt-big-out');
+  // 5 MiB is the broker's maxMessageSize; one byte more cannot be published.
+  const body = `payload=$(cat)
+if [[ $payload == big ]]; then head -c $((5 * 1024 * 1024 + 1)) /dev/zero; else printf '%s' "$payload"; fi`;
+  const big = script('big', body);
+  const instance = await startInstance({
+    env: { ...baseEnv(big, input, output), PF_MAX_MESSAGE_RETRIES: '0', PF_CONCURRENCY: '1' },
+  });
+  await produce(input, [{ payload: 'big' }, { payload: 'small' }]);
+  const dlq = `${input}-public-default-${functionNameOf(big)}-DLQ`;
+  const [letter] = await consume(dlq, { count: 1 });
+  assert.equal(letter?.payload.toString(), 'big');
+  assert.equal(letter?.properties['pf-bash.failure'], 'output-too-large');
+  assert.match(letter?.properties['pf-bash.reason'] ?? '', /exceeded maxOutputBytes \(5242880 bytes\)/);
+  const [next] = await consume(output, { count: 1 });
+  assert.equal(next?.payload.toString(), 'small');
+  assert.ok(instance.logs.some((l) => l.failure === 'output-too-large' && l.level === 40));
+  assert.equal(instance.exit, undefined);
 });

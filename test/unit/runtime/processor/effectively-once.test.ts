@@ -5,8 +5,9 @@ import { describe, it } from 'node:test';
 import {
   Disposition,
   effectivelyOnceProducerName,
-  OutputSequencer,
+  isProducerOfPartition,
   SequenceIdRangeError,
+  sequenceAttempt,
   sequenceIdOf,
 } from '../../../../src/runtime/processor/index.ts';
 import { settle } from '../../../support/fake-clock.ts';
@@ -19,14 +20,14 @@ describe('sequenceIdOf', () => {
   it('packs ledger, entry and slot so that later messages get higher ids', () => {
     assert.equal(sequenceIdOf(0n, 0n, 0), 0n);
     assert.equal(sequenceIdOf(1n, 0n, 0), 1n << 31n);
-    assert.equal(sequenceIdOf(0n, 1n, 0), 1n << 11n);
+    assert.equal(sequenceIdOf(0n, 1n, 0), 1n << 13n);
     assert.equal(sequenceIdOf(0n, 0n, 1), 1n);
     const ordered = [
       sequenceIdOf(5n, 9n, 0),
-      sequenceIdOf(5n, 9n, 2047),
+      sequenceIdOf(5n, 9n, 8191),
       sequenceIdOf(5n, 10n, 0),
       sequenceIdOf(6n, 0n, 0),
-      sequenceIdOf((1n << 32n) - 1n, (1n << 20n) - 1n, 2047),
+      sequenceIdOf((1n << 32n) - 1n, (1n << 18n) - 1n, 8191),
     ];
     for (let i = 1; i < ordered.length; i++) assert.ok(ordered[i]! > ordered[i - 1]!);
     assert.ok(ordered.at(-1)! < 1n << 63n, 'stays positive as a Java long');
@@ -34,32 +35,40 @@ describe('sequenceIdOf', () => {
 
   it('refuses ids beyond the layout', () => {
     assert.throws(() => sequenceIdOf(1n << 32n, 0n, 0), SequenceIdRangeError);
-    assert.throws(() => sequenceIdOf(0n, 1n << 20n, 0), /entry id 1048576 needs more than 20 bits/);
-    assert.throws(() => sequenceIdOf(0n, 0n, 2048), SequenceIdRangeError);
+    assert.throws(() => sequenceIdOf(0n, 1n << 18n, 0), /entry id 262144 is not below 262144/);
+    assert.throws(() => sequenceIdOf(0n, 0n, 8192), SequenceIdRangeError);
   });
 });
 
-describe('OutputSequencer', () => {
-  it('numbers the messages of one entry per destination, across batch members', () => {
-    const sequencer = new OutputSequencer();
-    const first = sequencer.attempt(fakeMessage({ ledgerId: 3n, entryId: 4n, batchIndex: 0 }));
-    assert.equal(first.next('out'), sequenceIdOf(3n, 4n, 0));
-    assert.equal(first.next('out'), sequenceIdOf(3n, 4n, 1));
-    assert.equal(first.next('side'), sequenceIdOf(3n, 4n, 0));
-    first.commit();
-    const second = sequencer.attempt(fakeMessage({ ledgerId: 3n, entryId: 4n, batchIndex: 1 }));
-    assert.equal(second.next('out'), sequenceIdOf(3n, 4n, 2));
-    const next = sequencer.attempt(fakeMessage({ ledgerId: 3n, entryId: 5n }));
-    assert.equal(next.next('out'), sequenceIdOf(3n, 5n, 0));
+describe('sequenceAttempt', () => {
+  it('gives each member of a batch its own slots, however the entry comes back', () => {
+    const member = (batchIndex: number) =>
+      fakeMessage({ ledgerId: 3n, entryId: 4n, batchIndex, batchSize: 4 });
+    // 8192 slots / 4 members = 2048 per member.
+    const second = sequenceAttempt(member(1));
+    assert.equal(second.next('out'), sequenceIdOf(3n, 4n, 2048));
+    assert.equal(second.next('out'), sequenceIdOf(3n, 4n, 2049));
+    assert.equal(second.next('side'), sequenceIdOf(3n, 4n, 2048));
+    // The first member, coming (again) later, still sorts before the second.
+    assert.ok(sequenceAttempt(member(0)).next('out') < sequenceIdOf(3n, 4n, 2048));
+    assert.equal(sequenceAttempt(member(3)).next('out'), sequenceIdOf(3n, 4n, 3 * 2048));
   });
 
-  it('gives a retry the ids of the failed attempt', () => {
-    const sequencer = new OutputSequencer();
+  it('repeats the same ids on a retry', () => {
     const message = fakeMessage({ ledgerId: 3n, entryId: 4n });
-    const a = sequencer.attempt(message);
-    const ids = [a.next('out'), a.next('out')];
-    const b = sequencer.attempt(message);
-    assert.deepEqual([b.next('out'), b.next('out')], ids);
+    const a = sequenceAttempt(message);
+    const b = sequenceAttempt(message);
+    assert.deepEqual([a.next('out'), a.next('out')], [b.next('out'), b.next('out')]);
+  });
+
+  it('refuses more messages to one topic than the slots of a member allow', () => {
+    const attempt = sequenceAttempt(fakeMessage({ batchIndex: 0, batchSize: 4096 }));
+    attempt.next('out');
+    attempt.next('out');
+    assert.throws(
+      () => attempt.next('out'),
+      /message number 3 to out from one input of a 4096-message batch/,
+    );
   });
 });
 

@@ -11,6 +11,7 @@ export interface MessageSpec {
   entryId?: bigint;
   partition?: number;
   batchIndex?: number;
+  batchSize?: number;
   topic?: string;
   payload?: string | Buffer;
   key?: string;
@@ -33,7 +34,7 @@ export function fakeMessage(spec: MessageSpec = {}): Message {
     entryId,
     partition,
     batchIndex,
-    batchSize: batchIndex < 0 ? 0 : batchIndex + 1,
+    batchSize: spec.batchSize ?? (batchIndex < 0 ? 0 : batchIndex + 1),
     toString: () => `${ledgerId}:${entryId}:${partition}:${batchIndex}`,
   };
   const payload = spec.payload ?? 'hello';
