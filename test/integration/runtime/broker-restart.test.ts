@@ -1,12 +1,15 @@
-// The broker killed (SIGKILL) and restarted mid-stream: the instance rides it out — its client reconnects, sends
-// wait instead of failing, unacknowledged messages come back — and nothing is lost (at-least-once: a message
-// whose acknowledgement died with the broker may give its output twice). Runs on a broker of its own
-// (test/support/test-broker.ts): killing the shared one would break every other suite.
+// On a broker of its own (test/support/test-broker.ts), since killing the shared one would break every other
+// suite; it runs scripts/pulsar/standalone.conf as it is now, batch-index acknowledgement included.
+// - The broker killed (SIGKILL) and restarted mid-stream: the instance rides it out — its client reconnects,
+//   sends wait instead of failing, unacknowledged messages come back — and nothing is lost (at-least-once: a
+//   message whose acknowledgement died with the broker may give its output twice).
+// - Effectively-once over batched input with batch-index acknowledgement: after a kill only the unacknowledged
+//   members of an entry come back, and each must keep its own sequence ids.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { waitFor } from '../../support/env.ts';
 import { TestBroker, topicPath } from '../../support/test-broker.ts';
-import { consume, functionNameOf, produce, script, startInstance } from './helpers.ts';
+import { consume, functionNameOf, produce, produceMany, script, startInstance } from './helpers.ts';
 
 const broker = new TestBroker({ name: 'runtime-restart', ports: { broker: 6670, http: 8100, bookie: 3200 } });
 
@@ -76,4 +79,49 @@ test('broker killed and restarted mid-stream: every input gives an output', asyn
   assert.deepEqual(missing, [], 'outputs missing');
   assert.equal(instance.exit, undefined, 'the instance must ride out the outage');
   assert.deepEqual(await instance.stop(), { code: 0, signal: null });
+});
+
+test('effectively-once, batched input, batch-index acknowledgement, SIGKILL three times: each output once', async () => {
+  // Running and healthy again after the test before (a no-op when it is).
+  await broker.start();
+  const serviceUrl = broker.env.PULSAR_SERVICE_URL;
+  const namespace = `public/eo-${Math.random().toString(16).slice(2, 10)}`;
+  await broker.admin('PUT', `namespaces/${namespace}`);
+  await broker.admin('POST', `namespaces/${namespace}/deduplication`, true);
+  const input = `persistent://${namespace}/eo-in`;
+  const output = `persistent://${namespace}/eo-out`;
+  const work = script('eo-bia', 'payload=$(cat)\nsleep 0.01\nprintf "%s" "$payload"');
+  const total = 300;
+  await produceMany(input, total, ['--batch-max-messages', '25', '--batch-max-delay-ms', '1000'], serviceUrl);
+  const env = {
+    PF_SCRIPT: work,
+    PF_INPUTS: input,
+    PF_OUTPUT: output,
+    PF_SERVICE_URL: serviceUrl,
+    PF_NAMESPACE: namespace.split('/')[1]!,
+    PF_SUBSCRIPTION_POSITION: 'Earliest',
+    PF_PROCESSING_GUARANTEES: 'EFFECTIVELY_ONCE',
+  };
+  for (let kill = 0; kill < 3; kill++) {
+    const instance = await startInstance({ env });
+    await waitFor('part of the stream processed', async () => {
+      const { body } = await instance.get('/metrics');
+      const match = /^pulsar_function_processed_successfully_total\{[^}]*\} (\d+)/m.exec(body);
+      return match !== null && Number(match[1]) >= 40;
+    });
+    await instance.kill();
+  }
+  await startInstance({ env });
+  const received = await consume(output, {
+    count: total + 1,
+    idleTimeoutMs: 5000,
+    timeoutMs: 180_000,
+    serviceUrl,
+  });
+  const payloads = received.map((m) => m.payload.toString());
+  assert.equal(new Set(payloads).size, payloads.length, 'an output was published twice');
+  assert.deepEqual(
+    payloads,
+    Array.from({ length: total }, (_, i) => `message-${i}`),
+  );
 });

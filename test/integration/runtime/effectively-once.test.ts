@@ -8,7 +8,16 @@ import { createClient } from '../../../src/pulsar/index.ts';
 import { effectivelyOnceProducerName, sequenceIdOf } from '../../../src/runtime/processor/index.ts';
 import { admin } from '../../support/admin.ts';
 import { testEnv, waitFor } from '../../support/env.ts';
-import { baseEnv, consume, functionNameOf, produce, script, startInstance, topicIn } from './helpers.ts';
+import {
+  baseEnv,
+  consume,
+  functionNameOf,
+  produce,
+  produceMany,
+  script,
+  startInstance,
+  topicIn,
+} from './helpers.ts';
 
 const COUNT = 400;
 
@@ -27,36 +36,58 @@ async function processed(url: string): Promise<number> {
   return match === null ? 0 : Number(match[1]);
 }
 
+/** Three instances killed mid-stream (SIGKILL), then one left to finish; resolves with the output payloads. */
+async function killThreeTimes(env: Record<string, string>, output: string, count: number): Promise<string[]> {
+  // Each kill has a fair chance of landing between an output's persistence and its input's acknowledgement;
+  // three make a rerun of an already published message likely. The test below makes it certain.
+  for (let kill = 0; kill < 3; kill++) {
+    const instance = await startInstance({ env });
+    await waitFor('part of the stream processed', async () => (await processed(instance.url)) >= count / 8);
+    await instance.kill();
+  }
+  await startInstance({ env });
+  const received = await consume(output, { count: count + 1, idleTimeoutMs: 5000, timeoutMs: 180_000 });
+  return received.map((m) => m.payload.toString());
+}
+
+function eoEnv(namespace: string, work: string, input: string, output: string): Record<string, string> {
+  return {
+    ...baseEnv(work, input, output),
+    PF_NAMESPACE: namespace.split('/')[1]!,
+    PF_PROCESSING_GUARANTEES: 'EFFECTIVELY_ONCE',
+  };
+}
+
 test('SIGKILL mid-stream and restarts: no output twice, none missing', async () => {
   const namespace = await dedupNamespace();
   const input = topicIn(namespace, 'eo-in');
   const output = topicIn(namespace, 'eo-out');
   const work = script('eo', 'payload=$(cat)\nsleep 0.01\nprintf "%s" "$payload"');
-  const env = {
-    ...baseEnv(work, input, output),
-    PF_TENANT: 'public',
-    PF_NAMESPACE: namespace.split('/')[1]!,
-    PF_PROCESSING_GUARANTEES: 'EFFECTIVELY_ONCE',
-  };
   await produce(
     input,
     Array.from({ length: COUNT }, (_, i) => ({ payload: `m-${i}`, key: `k-${i % 7}` })),
   );
-  // Each kill has a fair chance of landing between an output's persistence and its input's acknowledgement;
-  // three make a rerun of an already published message near certain.
-  for (let kill = 0; kill < 3; kill++) {
-    const instance = await startInstance({ env });
-    await waitFor('part of the stream processed', async () => (await processed(instance.url)) >= 60);
-    await instance.kill();
-  }
-  await startInstance({ env });
-  const received = await consume(output, { count: COUNT + 1, idleTimeoutMs: 5000, timeoutMs: 180_000 });
-  const payloads = received.map((m) => m.payload.toString());
+  const payloads = await killThreeTimes(eoEnv(namespace, work, input, output), output, COUNT);
   assert.equal(new Set(payloads).size, payloads.length, 'an output was published twice');
   assert.deepEqual(
     payloads,
     Array.from({ length: COUNT }, (_, i) => `m-${i}`),
     'outputs in input order',
+  );
+});
+
+test('batched input: every member of an entry keeps its own sequence ids across kills', async () => {
+  const namespace = await dedupNamespace();
+  const input = topicIn(namespace, 'eo-batch-in');
+  const output = topicIn(namespace, 'eo-batch-out');
+  const work = script('eo-batch', 'payload=$(cat)\nsleep 0.01\nprintf "%s" "$payload"');
+  // Entries of 20 messages: a kill in the middle of one leaves some members acknowledged and some not.
+  await produceMany(input, COUNT, ['--batch-max-messages', '20', '--batch-max-delay-ms', '1000']);
+  const payloads = await killThreeTimes(eoEnv(namespace, work, input, output), output, COUNT);
+  assert.equal(new Set(payloads).size, payloads.length, 'an output was published twice');
+  assert.deepEqual(
+    payloads,
+    Array.from({ length: COUNT }, (_, i) => `message-${i}`),
   );
 });
 
@@ -87,13 +118,7 @@ test('outputs an earlier instance persisted without acknowledging their inputs a
   } finally {
     await client.close();
   }
-  await startInstance({
-    env: {
-      ...baseEnv(work, input, output),
-      PF_NAMESPACE: namespace.split('/')[1]!,
-      PF_PROCESSING_GUARANTEES: 'EFFECTIVELY_ONCE',
-    },
-  });
+  await startInstance({ env: eoEnv(namespace, work, input, output) });
   const received = await consume(output, { count: 101, idleTimeoutMs: 3000, timeoutMs: 60_000 });
   assert.deepEqual(
     received.map((m) => m.payload.toString()),

@@ -82,10 +82,15 @@ export async function produce(
 }
 
 /** Many generated messages, fast: `message-<i>` payloads, batched. */
-export async function produceMany(topic: string, count: number, extra: string[] = []): Promise<void> {
+export async function produceMany(
+  topic: string,
+  count: number,
+  extra: string[] = [],
+  serviceUrl = testEnv.serviceUrl,
+): Promise<void> {
   await peer([
     'produce',
-    ...['--service-url', testEnv.serviceUrl, '--topic', topic, '--count', String(count)],
+    ...['--service-url', serviceUrl, '--topic', topic, '--count', String(count)],
     ...['--batching', 'on'],
     ...extra,
   ]);

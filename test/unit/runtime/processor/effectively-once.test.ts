@@ -40,6 +40,17 @@ describe('sequenceIdOf', () => {
   });
 });
 
+describe('isProducerOfPartition', () => {
+  it('finds the input partition in the producer name', () => {
+    const p3 = effectivelyOnceProducerName('t/n/f', 'persistent://t/n/in-partition-3');
+    const plain = effectivelyOnceProducerName('t/n/f', 'persistent://t/n/in');
+    assert.equal(isProducerOfPartition(p3, 3), true);
+    assert.equal(isProducerOfPartition(p3, 0), false);
+    assert.equal(isProducerOfPartition(plain, -1), true);
+    assert.equal(isProducerOfPartition(undefined, -1), false);
+  });
+});
+
 describe('sequenceAttempt', () => {
   it('gives each member of a batch its own slots, however the entry comes back', () => {
     const member = (batchIndex: number) =>
