@@ -1,7 +1,7 @@
 // Exec mode: one `bash <script>` process per message, spawned directly (no shell in between; run-process.ts). The payload
 // goes to stdin, stdout becomes the output, fd 3 carries the helper library's records, stderr goes to the log.
 // The script leads its own process group, so a timeout, an abort or a broken limit kills everything it started.
-import { accessSync, constants, mkdtempSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BoundedBuffer } from './bounded-buffer.ts';
@@ -19,6 +19,7 @@ import { payloadArgument } from './payload-argument.ts';
 import { ProcessGroups } from './process-group.ts';
 import { runProcess } from './run-process.ts';
 import { StderrLines } from './stderr-lines.ts';
+import { removeTemporaryDirectory } from './temporary-directory.ts';
 import {
   FailureCode,
   type FunctionExecutor,
@@ -121,7 +122,8 @@ export class ExecExecutor implements FunctionExecutor {
       return await this.#spawn(invocation, args, prepared.env, signal, started);
     } finally {
       // The process group is dead by now (killed when bash exited), so nothing writes here any more.
-      if (tmp !== undefined) removeDirectory(tmp);
+      // Left for the system's temporary-directory cleaning when that fails; the run's result stands.
+      if (tmp !== undefined) removeTemporaryDirectory(tmp);
     }
   }
 
@@ -314,19 +316,6 @@ function failed(
     failureCode,
     reason,
   };
-}
-
-/** One rmdir when the script left nothing behind (the usual case); a recursive removal otherwise. */
-function removeDirectory(dir: string): void {
-  try {
-    rmdirSync(dir);
-  } catch {
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // Left for the system's temporary-directory cleaning; the run's result stands.
-    }
-  }
 }
 
 function message(error: unknown): string {

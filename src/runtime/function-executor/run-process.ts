@@ -58,24 +58,32 @@ export function runProcess(o: RunProcessOptions): RunningProcess {
   let exited = false;
   let timedOut = false;
   let aborted = false;
+  let settled = false;
   let graceTimer: NodeJS.Timeout | undefined;
   let timeoutTimer: NodeJS.Timeout | undefined;
+  let pipesTimer: NodeJS.Timeout | undefined;
+  // Set once bash has exited: ends the run without waiting any longer for its pipes to close.
+  let closePipesNow: (() => void) | undefined;
 
   const kill = () => {
-    if (pid === undefined || exited || graceTimer !== undefined) return;
+    if (pid === undefined || settled) return;
+    // After bash exited, what still holds its pipes escaped the group (setsid): stop waiting for it.
+    if (exited) return closePipesNow?.();
+    if (graceTimer !== undefined) return;
     o.groups.signal(pid, 'SIGTERM');
     graceTimer = setTimeout(() => o.groups.signal(pid, 'SIGKILL'), o.killGraceMs);
   };
   const onAbort = () => {
-    if (exited) return;
+    if (settled) return;
     aborted = true;
     kill();
   };
   if (pid !== undefined) {
     o.groups.track(pid);
+    // Live until the run settles, also after bash exited, while its pipes are still open.
     if (o.timeoutMs > 0) {
       timeoutTimer = setTimeout(() => {
-        if (exited) return;
+        if (settled) return;
         timedOut = true;
         kill();
       }, o.timeoutMs);
@@ -94,8 +102,11 @@ export function runProcess(o: RunProcessOptions): RunningProcess {
 
   const ended = new Promise<ProcessEnd>((resolve) => {
     const finish = (end: ProcessEnd) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timeoutTimer);
       clearTimeout(graceTimer);
+      clearTimeout(pipesTimer);
       o.signal?.removeEventListener('abort', onAbort);
       if (pid !== undefined) o.groups.untrack(pid);
       resolve(end);
@@ -104,11 +115,19 @@ export function runProcess(o: RunProcessOptions): RunningProcess {
       // A start failure (e.g. ENOENT) comes without a pid and without 'close' for the process.
       if (pid === undefined) finish(notStarted(error));
     });
-    child.once('exit', () => {
+    child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
       exited = true;
+      if (pid === undefined) return;
       // When bash exits, what it left running in its group (background jobs) is killed: nothing outlives a
       // run, and the pipes those jobs hold close so that 'close' comes.
-      if (pid !== undefined) o.groups.signal(pid, 'SIGKILL');
+      o.groups.signal(pid, 'SIGKILL');
+      // A process that left the group (`setsid sleep 1d &`) keeps the pipes open and 'close' would never
+      // come: after the grace period (or on timeout/abort) the pipes are destroyed and the run settles.
+      closePipesNow = () => {
+        for (const stream of child.stdio.slice(1)) stream?.destroy();
+        finish({ exitCode: code ?? undefined, signal: signal ?? undefined, timedOut, aborted, error: undefined });
+      };
+      pipesTimer = setTimeout(closePipesNow, o.killGraceMs);
     });
     child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
       if (pid === undefined) return;

@@ -51,6 +51,13 @@ function logProcessEvent(logger: Logger, event: StreamProcessEvent): void {
     logger.debug({ slot: event.slot, pid: event.pid }, 'script process started');
     return;
   }
+  if (event.kind === 'tmp-left') {
+    logger.warn(
+      { slot: event.slot, dir: event.dir, error: event.error },
+      "the script process's TMPDIR could not be removed; left for the system's temporary-directory cleaning",
+    );
+    return;
+  }
   const fields = {
     slot: event.slot,
     pid: event.pid,

@@ -17,4 +17,6 @@ export type StreamProcessEvent =
       /** When the next process starts; undefined while the executor is closing. */
       readonly restartInMs: number | undefined;
       readonly stderrTail: string;
-    };
+    }
+  /** A process's TMPDIR could not be removed (e.g. the script made a directory there unremovable). */
+  | { readonly kind: 'tmp-left'; readonly slot: number; readonly dir: string; readonly error: string };

@@ -7,13 +7,14 @@
 // retriable; PF_EXIT_PERMANENT: permanent), unless it exited with code 0, which blames no one. The others go to
 // the next process, at most MAX_REQUEUES times each, then fail as retriable. Nothing is ever acknowledged here:
 // every message ends in exactly one result.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Clock, systemClock, type Timer } from '../../../pulsar/index.ts';
 import { buildBaseEnv } from '../environment.ts';
 import { findExecutable, readableFileProblem } from '../exec-executor.ts';
 import { ExecutorOptionsError } from '../options.ts';
+import { type RemoveDirectory, removeDirectoryTree, removeTemporaryDirectory } from '../temporary-directory.ts';
 import {
   FailureCode,
   type FunctionExecutor,
@@ -46,7 +47,7 @@ interface Slot {
 
 /** Validates the options (and that the script, bash and the helper library are there), then starts the processes. */
 export function createStreamExecutor(
-  options: StreamExecutorOptions & { readonly clock?: Clock },
+  options: StreamExecutorOptions & { readonly clock?: Clock; readonly removeDirectory?: RemoveDirectory },
 ): StreamExecutor {
   const { normalized, shared } = normalizeStreamOptions(options, {
     helperLibraryPath: STREAM_HELPER_LIBRARY_PATH,
@@ -80,6 +81,7 @@ export function createStreamExecutor(
     env,
     bash!,
     options.clock ?? systemClock,
+    options.removeDirectory ?? removeDirectoryTree,
   );
   executor.start();
   return executor;
@@ -90,6 +92,7 @@ export class StreamExecutor implements FunctionExecutor {
   readonly #env: Readonly<Record<string, string>>;
   readonly #bash: string;
   readonly #clock: Clock;
+  readonly #removeDirectory: RemoveDirectory;
   readonly #slots: Slot[];
   readonly #frame: (invocation: Invocation) => ReturnType<typeof linesFrame>;
   #queue: Pending[] = [];
@@ -108,8 +111,10 @@ export class StreamExecutor implements FunctionExecutor {
     env: Readonly<Record<string, string>>,
     bash: string,
     clock: Clock,
+    removeDirectory: RemoveDirectory = removeDirectoryTree,
   ) {
     this.#o = options;
+    this.#removeDirectory = removeDirectory;
     this.#env = env;
     this.#bash = bash;
     this.#clock = clock;
@@ -218,7 +223,7 @@ export class StreamExecutor implements FunctionExecutor {
         options: this.#o,
         clock: this.#clock,
         onExit: (report) => {
-          if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
+          if (tmp !== undefined) this.#removeTmp(slot, tmp);
           if (slot.process === started) slot.process = undefined;
           this.#onExit(slot, started, report);
           resolveExited();
@@ -229,13 +234,19 @@ export class StreamExecutor implements FunctionExecutor {
       if (started.alive) slot.process = started;
       this.#emit({ kind: 'started', slot: slot.index, pid: started.pid });
     } catch (error) {
-      if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
+      if (tmp !== undefined) this.#removeTmp(slot, tmp);
       resolveExited();
       this.#afterExit(slot, false, `the script could not be started: ${(error as Error).message}`, true);
       return;
     }
     this.#updateReady();
     this.#dispatch();
+  }
+
+  /** Never throws: this runs in a process's exit handler, where a throw would crash the instance. */
+  #removeTmp(slot: Slot, dir: string): void {
+    const error = removeTemporaryDirectory(dir, this.#removeDirectory);
+    if (error !== undefined) this.#emit({ kind: 'tmp-left', slot: slot.index, dir, error: error.message });
   }
 
   #onExit(slot: Slot, ended: ScriptProcess, report: ExitReport): void {

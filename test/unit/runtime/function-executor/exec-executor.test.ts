@@ -387,6 +387,22 @@ describe('exec mode: timeout and abort kill the whole process group', () => {
     await waitUntil(`the background sleep ${child} is gone`, () => !isRunning(child));
   });
 
+  it('settles after the grace period when a process that left the group keeps the pipes open', async (t) => {
+    const pidFile = path.join(scratchDir(), 'child.pid');
+    // setsid moves sleep out of the group, so the group kill misses it and it holds stdout, stderr and fd 3.
+    const body = `setsid sleep 30 & echo $! >${pidFile}; echo ok`;
+    const run = executorFor(body, { timeoutMs: null, killGraceMs: 100 }).run(invocation());
+    const child = Number(await readWhenWritten(pidFile));
+    t.after(() => {
+      try {
+        process.kill(child, 'SIGKILL');
+      } catch {}
+    });
+    const result = await settlesWithin(run, 20_000);
+    assert.equal(result.outcome, 'success', result.reason);
+    assert.equal(text(result.output?.payload), 'ok');
+  });
+
   it('kills the group when the AbortSignal fires', async () => {
     const pidFile = path.join(scratchDir(), 'child.pid');
     const controller = new AbortController();
@@ -411,3 +427,16 @@ describe('exec mode: timeout and abort kill the whole process group', () => {
     assert.equal(existsSync(path.join(dir, 'ran')), false);
   });
 });
+
+/** `promise`, or a rejection after a generous bound: a hang fails the test instead of stalling the run. */
+async function settlesWithin<T>(promise: Promise<T>, boundMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not settle within ${boundMs} ms`)), boundMs);
+  });
+  try {
+    return await Promise.race([promise, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

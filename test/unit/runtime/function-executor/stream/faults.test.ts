@@ -81,6 +81,32 @@ describe('stream mode: processes that end', () => {
     assert.equal(executor.restarts, 2);
   });
 
+  it('survives a TMPDIR it cannot remove (a script left an unremovable directory): reports it and goes on', async () => {
+    const left: StreamProcessEvent[] = [];
+    let sawLeft: () => void = () => {};
+    const reported = new Promise<void>((resolve) => {
+      sawLeft = resolve;
+    });
+    // Root removes a `chmod 555` directory regardless, so the failure is injected where rmSync would throw.
+    const executor = streamExecutorFor('IFS= read -r line; printf "%s\\n" "$line"; exit 0', {
+      codec: 'lines',
+      processes: 1,
+      removeDirectory: (dir) => {
+        throw Object.assign(new Error(`EACCES: permission denied, rmdir '${dir}/locked'`), { code: 'EACCES' });
+      },
+      onEvent: (event) => {
+        if (event.kind !== 'tmp-left') return;
+        left.push(event);
+        sawLeft();
+      },
+    });
+    assert.equal(succeeded(await executor.run(message(1))), 'm-1');
+    await reported;
+    assert.match((left[0] as { error: string }).error, /EACCES/);
+    // The pool restarted the process and still answers.
+    assert.equal(succeeded(await executor.run(message(2))), 'm-2');
+  });
+
   it('fails a message after it was in flight through MAX_REQUEUES exits it did not cause', async () => {
     // Reads one message and exits 0 without answering: nobody is to blame, so each message is sent again.
     const executor = streamExecutorFor('IFS= read -r line; exit 0', {

@@ -29,7 +29,10 @@ async function closeNow(executor: StreamExecutor, clock: Clock | undefined): Pro
   await closing;
 }
 
-export type StreamOptions = Partial<StreamExecutorOptions> & { readonly clock?: Clock };
+export type StreamOptions = Partial<StreamExecutorOptions> & {
+  readonly clock?: Clock;
+  readonly removeDirectory?: (dir: string) => void;
+};
 
 /** A started executor for a script body (closed after the file's tests if the test did not). */
 export function streamExecutorFor(body: string, options: StreamOptions = {}): StreamExecutor {
