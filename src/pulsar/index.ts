@@ -2,6 +2,7 @@
 // not listed here is internal and may change.
 export { AuthenticationToken } from './auth.ts';
 export { createClient } from './client.ts';
+export { EncryptedMessageError } from './consumer/index.ts';
 export {
   AlreadyClosedError,
   AuthenticationError,

@@ -125,7 +125,13 @@ export function runProcess(o: RunProcessOptions): RunningProcess {
       // come: after the grace period (or on timeout/abort) the pipes are destroyed and the run settles.
       closePipesNow = () => {
         for (const stream of child.stdio.slice(1)) stream?.destroy();
-        finish({ exitCode: code ?? undefined, signal: signal ?? undefined, timedOut, aborted, error: undefined });
+        finish({
+          exitCode: code ?? undefined,
+          signal: signal ?? undefined,
+          timedOut,
+          aborted,
+          error: undefined,
+        });
       };
       pipesTimer = setTimeout(closePipesNow, o.killGraceMs);
     });

@@ -143,12 +143,15 @@ export class Instance {
     }
 
     const provider = createObservabilityProvider({ metrics: this.metrics, health: this.health });
-    this.#http = await startObservabilityServer({
+    const http = await startObservabilityServer({
       provider,
       port: config.httpPort,
       host: this.#options.httpHost ?? config.httpHost,
       logger: local,
     });
+    this.#http = http;
+    // A signal came while starting: stop()'s closers may have run before this existed (close() is idempotent).
+    if (this.#stopping !== undefined) return this.#startCancelled(() => http.close());
 
     const executor = this.#options.executor ?? this.#createExecutor();
     this.#executor = executor;
@@ -182,19 +185,30 @@ export class Instance {
         'EFFECTIVELY_ONCE: outputs carry sequence ids derived from input message ids; duplicates are dropped only where the namespace has deduplication enabled (brokerDeduplicationEnabled, or pulsar-admin namespaces set-deduplication)',
       );
     }
-    const consumer = await ConsumerManager.subscribe({
-      client,
-      config,
-      logger,
-      onActiveChange: (active, partition) => {
-        logger.info({ partition }, active ? 'active consumer of the partition' : 'no longer active consumer');
-        // Effectively-once: free the partition's producer names for the instance that now owns it.
-        if (!active && policy.effectivelyOnce) {
-          void producers.closeWhere((_topic, name) => isProducerOfPartition(name, partition));
-        }
-      },
-    });
+    let consumer: ConsumerManager;
+    try {
+      consumer = await ConsumerManager.subscribe({
+        client,
+        config,
+        logger,
+        onActiveChange: (active, partition) => {
+          logger.info(
+            { partition },
+            active ? 'active consumer of the partition' : 'no longer active consumer',
+          );
+          // Effectively-once: free the partition's producer names for the instance that now owns it.
+          if (!active && policy.effectivelyOnce) {
+            void producers.closeWhere((_topic, name) => isProducerOfPartition(name, partition));
+          }
+        },
+      });
+    } catch (error) {
+      // stop() closing the client fails the subscription: that is the stop, not a failure to start.
+      if (this.#stopping !== undefined) return this.#startCancelled(async () => {});
+      throw error;
+    }
     this.#consumer = consumer;
+    if (this.#stopping !== undefined) return this.#startCancelled(() => consumer.close());
 
     const dispatcher = new Dispatcher({
       concurrency: runningLimit(config),
@@ -203,6 +217,7 @@ export class Instance {
       onRunningChange: (running) => this.metrics.setInFlight(running),
     });
     this.#dispatcher = dispatcher;
+    const processorMetrics = processorMetricsOf(this.metrics);
     const processor = new Processor({
       executor,
       input: consumer,
@@ -213,7 +228,11 @@ export class Instance {
       instanceId: config.function.instanceId,
       clock: this.#clock,
       logger,
-      metrics: processorMetricsOf(this.metrics),
+      metrics: processorMetrics,
+      onFatal: (reason) => {
+        this.health.markFailed(reason);
+        void this.stop(1);
+      },
     });
     this.#processor = processor;
     const loop = new ReceiveLoop({
@@ -227,6 +246,7 @@ export class Instance {
         this.health.markFailed(error instanceof Error ? error.message : String(error));
         void this.stop(1);
       },
+      onSystemException: (reason) => processorMetrics.systemException(reason),
     });
     this.#loop = loop;
     if (this.#stopping !== undefined) return; // a signal came while starting
@@ -237,6 +257,14 @@ export class Instance {
     logger.info(
       { concurrency: config.pool.concurrency, maxPending: config.pool.maxPending, ordering: policy.ordering },
       'running',
+    );
+  }
+
+  /** Start gave way to a stop that came while it awaited: closes what stop()'s closers may have missed. */
+  async #startCancelled(close: () => Promise<void>): Promise<void> {
+    this.logger.info({}, 'stopped while starting');
+    await close().catch((error: unknown) =>
+      this.logger.warn({ err: error }, 'closing after a cancelled start'),
     );
   }
 

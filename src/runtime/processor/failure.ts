@@ -2,6 +2,7 @@
 import type { FailureCode, InvocationResult } from '../function-executor/index.ts';
 import { Outcome } from '../function-executor/index.ts';
 import type { RoutingError } from './outgoing.ts';
+import { SequenceIdRangeError } from './sequence.ts';
 
 /** Failures of the runtime around the script, next to the executor's FailureCode values. */
 export const RuntimeFailureCode = {
@@ -9,6 +10,8 @@ export const RuntimeFailureCode = {
   PublishFailed: 'publish-failed',
   /** The script routed a message to something that is not a topic name. */
   InvalidTopic: 'invalid-topic',
+  /** Effectively-once: the message's outputs do not fit the sequence-id layout (sequence.ts); never succeeds. */
+  SequenceIdRange: 'sequence-id-range',
 } as const;
 export type RuntimeFailureCode = (typeof RuntimeFailureCode)[keyof typeof RuntimeFailureCode];
 
@@ -51,11 +54,13 @@ export function routingFailure(result: InvocationResult, error: RoutingError): F
 
 export function publishFailure(result: InvocationResult | undefined, topic: string, error: unknown): Failure {
   const detail = error instanceof Error ? error.message : String(error);
+  // The ids derive from the input message alone: every retry would fail the same way.
+  const outOfRange = error instanceof Error && error.cause instanceof SequenceIdRangeError;
   return {
-    code: RuntimeFailureCode.PublishFailed,
+    code: outOfRange ? RuntimeFailureCode.SequenceIdRange : RuntimeFailureCode.PublishFailed,
     reason: `publishing to ${topic} failed: ${detail}`,
     userError: false,
-    permanent: false,
+    permanent: outOfRange,
     exitCode: result?.exitCode,
     signal: result?.signal,
     stderrTail: result?.stderrTail ?? '',

@@ -1,7 +1,7 @@
 // One message, start to end: run the script, publish what it produced, then acknowledge — or, on failure,
 // retry (negative acknowledgement, or in place when order must hold) until the retries are used up, then
-// dead-letter and acknowledge. Nothing here throws: every path ends in a Disposition, and a bad message never
-// stops the instance.
+// dead-letter and acknowledge. Nothing here throws: every path ends in a Disposition (an unexpected error in a
+// negative acknowledgement), and a bad message never stops the instance.
 //
 //   ATLEAST_ONCE      run → publish all → await receipts → ack          failure → retry … → dead letter → ack
 //   ATMOST_ONCE       ack → run → publish                               failure → logged, dropped
@@ -13,7 +13,13 @@ import { type FunctionExecutor, type InvocationResult, Outcome } from '../functi
 import type { InputSource, ProducerSource } from '../topic-manager/index.ts';
 import { deadLetterMessage } from './dead-letter.ts';
 import type { Pool } from './dispatcher.ts';
-import { type Failure, publishFailure, routingFailure, scriptFailure } from './failure.ts';
+import {
+  type Failure,
+  publishFailure,
+  RuntimeFailureCode,
+  routingFailure,
+  scriptFailure,
+} from './failure.ts';
 import { invocationOf } from './invocation.ts';
 import { noMetrics, type ProcessorMetrics } from './metrics.ts';
 import { type PlannedMessage, plannedMessages, RoutingError } from './outgoing.ts';
@@ -46,6 +52,8 @@ export interface ProcessorOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics?: ProcessorMetrics;
+  /** The instance cannot go on (a message that can neither succeed nor be dead-lettered): mark it failed. */
+  readonly onFatal?: (reason: string) => void;
 }
 
 export class Processor {
@@ -54,6 +62,8 @@ export class Processor {
   readonly #publisher: Publisher;
   readonly #abort = new AbortController();
   #draining = false;
+  /** Ends each retry wait under way (drain). */
+  readonly #pauses = new Set<() => void>();
 
   constructor(options: ProcessorOptions) {
     this.#o = options;
@@ -69,6 +79,8 @@ export class Processor {
   /** From now on, messages not started yet, and failed ones waiting for a retry, are left for redelivery. */
   drain(): void {
     this.#draining = true;
+    // Retry waits end now: their messages are left for redelivery rather than holding up the drain.
+    for (const wake of this.#pauses) wake();
   }
 
   /** Kills running scripts and ends retry waits: their messages are left unacknowledged. */
@@ -79,8 +91,30 @@ export class Processor {
 
   async handle(message: Message): Promise<Disposition> {
     if (this.#draining) return Disposition.Abandoned;
-    const { policy, input } = this.#o;
     this.#metrics.received();
+    try {
+      return await this.#handle(message);
+    } catch (error) {
+      return this.#unexpected(message, error);
+    }
+  }
+
+  /** A bug or a broken dependency threw: the message still ends in a disposition, never left held. */
+  #unexpected(message: Message, error: unknown): Disposition {
+    this.#metrics.systemException(`unexpected error handling a message: ${errorText(error)}`);
+    this.#o.logger.error({ ...this.#fields(message), err: error }, 'unexpected error handling a message');
+    if (this.#draining) return this.#abandon(message, 'it failed unexpectedly while draining');
+    try {
+      this.#o.input.negativeAcknowledge(message);
+    } catch (nackError) {
+      this.#o.logger.error({ ...this.#fields(message), err: nackError }, 'negative acknowledgement failed');
+      return Disposition.Abandoned;
+    }
+    return Disposition.NegativelyAcknowledged;
+  }
+
+  async #handle(message: Message): Promise<Disposition> {
+    const { policy, input } = this.#o;
     const atMostOnce = policy.guarantees === ProcessingGuarantees.AtMostOnce;
     if (atMostOnce) await input.acknowledge(message);
     for (let attempt = 0; ; attempt++) {
@@ -104,6 +138,15 @@ export class Processor {
       if (deadLetterTopic !== null && (failure.permanent || exhausted)) {
         this.#logFailure(message, failure, attempt, `dead-lettering to ${deadLetterTopic}`);
         return this.#deadLetter(message, failure, deadLetterTopic, retries);
+      }
+      if (failure.code === RuntimeFailureCode.SequenceIdRange) {
+        // Retrying in place would stall its key or partition forever, silently: fail the instance instead.
+        this.#o.logger.error(
+          { ...this.#fields(message), failure: failure.code },
+          `${failure.reason}; no retry can succeed and there is no dead-letter topic: the instance has failed`,
+        );
+        this.#o.onFatal?.(failure.reason);
+        return this.#abandon(message, 'it can never be published under effectively-once');
       }
       this.#metrics.retried();
       if (!policy.retryInPlace) {
@@ -203,20 +246,21 @@ export class Processor {
     return Disposition.Abandoned;
   }
 
-  /** Waits `ms` unless aborted first; false when aborted. */
+  /** Waits `ms` unless aborted or drained first; false then. */
   #pause(ms: number): Promise<boolean> {
     const signal = this.#abort.signal;
-    if (signal.aborted) return Promise.resolve(false);
+    if (signal.aborted || this.#draining) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const onAbort = () => {
+      const end = (waited: boolean) => {
         timer.cancel();
-        resolve(false);
-      };
-      const timer = this.#o.clock.setTimeout(() => {
         signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, ms);
+        this.#pauses.delete(onAbort);
+        resolve(waited);
+      };
+      const onAbort = () => end(false);
+      const timer = this.#o.clock.setTimeout(() => end(true), ms);
       signal.addEventListener('abort', onAbort, { once: true });
+      this.#pauses.add(onAbort);
     });
   }
 

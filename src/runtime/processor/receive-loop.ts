@@ -1,20 +1,22 @@
 // The receive loop: takes a message only while the dispatcher has room, so the consumer's FLOW permits follow
 // the pool and nothing is ever dropped. stop() ends it; a message that arrives after that is never started and
 // never acknowledged, so the broker redelivers it once the consumer closes.
-import { type Logger, type Message, MessageRefusedError } from '../../pulsar/index.ts';
+import { EncryptedMessageError, type Logger, type Message, MessageRefusedError } from '../../pulsar/index.ts';
 import type { InputSource } from '../topic-manager/index.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { chainOf } from './invocation.ts';
 import type { Ordering } from './policy.ts';
 
 export interface ReceiveLoopOptions {
-  readonly source: Pick<InputSource, 'receive'>;
+  readonly source: Pick<InputSource, 'receive' | 'negativeAcknowledge'>;
   readonly dispatcher: Pick<Dispatcher, 'whenRoom' | 'submit'>;
   readonly handle: (message: Message) => Promise<unknown>;
   readonly ordering: Ordering;
   readonly logger: Logger;
   /** The consumer failed for good (not because stop() closed it): the instance cannot go on. */
   readonly onFatal: (error: unknown) => void;
+  /** A failure of the runtime, not of a script (Pulsar's system_exceptions_total). */
+  readonly onSystemException?: (reason: string) => void;
 }
 
 const STOPPED = Symbol('stopped');
@@ -52,7 +54,7 @@ export class ReceiveLoop {
       } catch (error) {
         if (this.#stopping) return;
         if (error instanceof MessageRefusedError) {
-          logger.warn({ err: error }, 'message refused by the client (e.g. encrypted); skipped');
+          this.#refused(error);
           continue;
         }
         this.#o.onFatal(error);
@@ -73,6 +75,24 @@ export class ReceiveLoop {
           ),
       );
     }
+  }
+
+  /**
+   * pf-bash cannot decrypt, and receive() gives no payload to dead-letter: the id is negatively acknowledged so
+   * the message comes back after the delay (to a consumer that may hold the key) and shows in the stats.
+   */
+  #refused(error: MessageRefusedError): void {
+    const { source, logger } = this.#o;
+    this.#o.onSystemException?.(error.message);
+    if (!(error instanceof EncryptedMessageError)) {
+      logger.error({ err: error }, 'message refused by the client; skipped');
+      return;
+    }
+    logger.error(
+      { err: error, messageId: error.messageId.toString(), topic: error.topic },
+      `encrypted message ${error.messageId.toString()} refused (pf-bash cannot decrypt); negatively acknowledged`,
+    );
+    source.negativeAcknowledge(error.messageId);
   }
 
   /**

@@ -1,7 +1,7 @@
 // The ConsumerManager: the instance's one subscription over its inputs (or topics pattern). It hands messages
 // to the receive loop and takes their acknowledgements; an acknowledgement that cannot be sent is logged,
 // never thrown, since the message then simply comes back (at-least-once).
-import type { Client, Consumer, Logger, Message } from '../../pulsar/index.ts';
+import type { Client, Consumer, Logger, Message, MessageId } from '../../pulsar/index.ts';
 import type { FunctionRuntimeConfig } from '../config/index.ts';
 import { consumerOptionsFor } from './consumer-options.ts';
 
@@ -9,7 +9,8 @@ import { consumerOptionsFor } from './consumer-options.ts';
 export interface InputSource {
   receive(): Promise<Message>;
   acknowledge(message: Message): Promise<void>;
-  negativeAcknowledge(message: Message): void;
+  /** A message id alone: a message the consumer refused (encrypted) and never handed over. */
+  negativeAcknowledge(message: Message | MessageId): void;
 }
 
 export interface ConsumerManagerOptions {
@@ -65,15 +66,13 @@ export class ConsumerManager implements InputSource {
     }
   }
 
-  negativeAcknowledge(message: Message): void {
+  negativeAcknowledge(message: Message | MessageId): void {
     try {
       this.#consumer.negativeAcknowledge(message);
     } catch (error) {
       // Closed or failed: the broker redelivers every unacknowledged message anyway.
-      this.#logger.debug(
-        { err: error, messageId: message.messageId.toString() },
-        'negative acknowledgement not sent',
-      );
+      const id = 'messageId' in message ? message.messageId : message;
+      this.#logger.debug({ err: error, messageId: id.toString() }, 'negative acknowledgement not sent');
     }
   }
 

@@ -14,7 +14,11 @@ import { type Clock, systemClock, type Timer } from '../../../pulsar/index.ts';
 import { buildBaseEnv } from '../environment.ts';
 import { findExecutable, readableFileProblem } from '../exec-executor.ts';
 import { ExecutorOptionsError } from '../options.ts';
-import { type RemoveDirectory, removeDirectoryTree, removeTemporaryDirectory } from '../temporary-directory.ts';
+import {
+  type RemoveDirectory,
+  removeDirectoryTree,
+  removeTemporaryDirectory,
+} from '../temporary-directory.ts';
 import {
   FailureCode,
   type FunctionExecutor,

@@ -6,6 +6,7 @@ import {
   Disposition,
   effectivelyOnceProducerName,
   isProducerOfPartition,
+  Processor,
   SequenceIdRangeError,
   sequenceAttempt,
   sequenceIdOf,
@@ -135,5 +136,35 @@ describe('Processor, effectively-once', () => {
     assert.ok(h.logger.lines.some((l) => /cannot be dead-lettered under EFFECTIVELY_ONCE/.test(l.message)));
     h.processor.abort();
     assert.equal(await handled, Disposition.Abandoned);
+  });
+
+  it('fails the instance, instead of retrying forever, when the outputs do not fit the sequence ids', async () => {
+    const h = harness(EO);
+    const fatal: string[] = [];
+    const processor = new Processor({
+      executor: h.executor,
+      input: h.input,
+      producers: h.producers,
+      policy: h.policy,
+      pool: h.dispatcher,
+      fqfn: h.config.function.fqfn,
+      instanceId: h.config.function.instanceId,
+      clock: h.clock,
+      logger: h.logger,
+      metrics: h.metrics,
+      onFatal: (reason) => fatal.push(reason),
+    });
+    // A member of a 4096-message batch has 2 slots per topic; the script fans out 3 messages to `out`.
+    const extra = { topic: 'out', payload: Buffer.from('x'), key: undefined, properties: {} };
+    h.executor.behaviour = async (i) => ({ ...outputFor(i, 'out'), extraMessages: [extra, extra] });
+    const handled = processor.handle(fakeMessage({ batchIndex: 0, batchSize: 4096 }));
+    await settle();
+    await h.clock.advanceAsync(15_000);
+    assert.equal(await handled, Disposition.Abandoned);
+    assert.equal(h.executor.invocations.length, 1, 'not retried');
+    assert.equal(fatal.length, 1);
+    assert.match(fatal[0]!, /sequence id/);
+    assert.ok(h.logger.lines.some((l) => l.level === 'error' && /the instance has failed/.test(l.message)));
+    assert.deepEqual(h.input.nacked, []);
   });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DeadLetterProperty, Disposition } from '../../../../src/runtime/processor/index.ts';
 import { settle } from '../../../support/fake-clock.ts';
-import { failure, fakeMessage, outputFor, success } from './fakes.ts';
+import { deferred, failure, fakeMessage, outputFor, success } from './fakes.ts';
 import { harness } from './harness.ts';
 
 const OUT = 'persistent://public/default/out';
@@ -279,5 +279,49 @@ describe('Processor, draining', () => {
     h.processor.abort();
     assert.equal(await handled, Disposition.Abandoned);
     assert.equal(h.input.acked.length + h.input.nacked.length, 0);
+  });
+});
+
+describe('Processor, unexpected errors', () => {
+  it('negatively acknowledges a message whose handling threw, and counts a system exception', async () => {
+    const h = harness();
+    h.input.acknowledge = async () => {
+      throw new Error('the consumer broke');
+    };
+    const message = fakeMessage();
+    assert.equal(await h.processor.handle(message), Disposition.NegativelyAcknowledged);
+    assert.deepEqual(h.input.nacked, [message]);
+    assert.equal(h.metrics.counts.systemException, 1);
+    assert.ok(h.logger.lines.some((l) => l.level === 'error' && /unexpected/.test(l.message)));
+  });
+
+  it('leaves it unacknowledged when the throw comes while draining', async () => {
+    const h = harness();
+    const held = deferred<void>();
+    h.input.acknowledge = async () => {
+      await held.promise;
+      throw new Error('the consumer broke');
+    };
+    const handled = h.processor.handle(fakeMessage());
+    await settle();
+    h.processor.drain();
+    held.resolve();
+    assert.equal(await handled, Disposition.Abandoned);
+    assert.deepEqual(h.input.nacked, []);
+  });
+});
+
+describe('Processor, draining', () => {
+  it('ends a retry-in-place wait at drain(): the message is left for redelivery at once', async () => {
+    const h = harness({ PF_PROCESSING_GUARANTEES: 'EFFECTIVELY_ONCE' });
+    h.executor.behaviour = async () => failure({ exitCode: 1 });
+    const handled = h.processor.handle(fakeMessage());
+    await settle();
+    assert.equal(h.executor.invocations.length, 1);
+    h.processor.drain();
+    // No clock advance: the wait ends with the drain, not with the retry delay.
+    assert.equal(await handled, Disposition.Abandoned);
+    assert.equal(h.executor.invocations.length, 1);
+    assert.deepEqual(h.input.nacked, []);
   });
 });

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { AlreadyClosedError, type Message, MessageRefusedError } from '../../../../src/pulsar/index.ts';
+import {
+  AlreadyClosedError,
+  EncryptedMessageError,
+  type Message,
+  type MessageId,
+  MessageRefusedError,
+} from '../../../../src/pulsar/index.ts';
 import { Dispatcher, ReceiveLoop } from '../../../../src/runtime/processor/index.ts';
 import { settle } from '../../../support/fake-clock.ts';
 import { deferred, fakeMessage, MemoryLogger } from './fakes.ts';
@@ -11,6 +17,10 @@ import { deferred, fakeMessage, MemoryLogger } from './fakes.ts';
 /** A consumer's receive(): counts calls, answers from what the test pushes. */
 class FakeSource {
   receives = 0;
+  readonly nacked: (Message | MessageId)[] = [];
+  negativeAcknowledge(message: Message | MessageId): void {
+    this.nacked.push(message);
+  }
   readonly #queue: Message[] = [];
   readonly #waiting: { resolve(m: Message): void; reject(e: unknown): void }[] = [];
   receive(): Promise<Message> {
@@ -35,6 +45,8 @@ function setup(maxHeld: number) {
   const gates = new Map<Message, ReturnType<typeof deferred<void>>>();
   const handled: Message[] = [];
   const fatal: unknown[] = [];
+  const systemExceptions: string[] = [];
+  const logger = new MemoryLogger();
   const loop = new ReceiveLoop({
     source,
     dispatcher,
@@ -45,10 +57,11 @@ function setup(maxHeld: number) {
       return gate.promise;
     },
     ordering: 'none',
-    logger: new MemoryLogger(),
+    logger,
     onFatal: (error) => fatal.push(error),
+    onSystemException: (reason) => systemExceptions.push(reason),
   });
-  return { source, dispatcher, gates, handled, fatal, loop };
+  return { source, dispatcher, gates, handled, fatal, loop, logger, systemExceptions };
 }
 
 describe('ReceiveLoop', () => {
@@ -87,6 +100,20 @@ describe('ReceiveLoop', () => {
     s.source.fail(new AlreadyClosedError('consumer'));
     await settle();
     assert.equal(s.fatal.length, 1);
+  });
+
+  it('negatively acknowledges an encrypted message it cannot read, logs its id and counts it', async () => {
+    const s = setup(4);
+    s.loop.start();
+    await settle();
+    const id = fakeMessage().messageId;
+    s.source.fail(new EncryptedMessageError('persistent://public/default/in', id, ['key-a']));
+    await settle();
+    assert.deepEqual(s.source.nacked, [id]);
+    assert.equal(s.systemExceptions.length, 1);
+    assert.ok(s.logger.lines.some((l) => l.level === 'error' && l.message.includes(id.toString())));
+    assert.equal(s.source.receives, 2, 'the loop goes on');
+    await s.loop.stop();
   });
 
   it('does not report the close that stop() causes', async () => {

@@ -92,7 +92,9 @@ describe('stream mode: processes that end', () => {
       codec: 'lines',
       processes: 1,
       removeDirectory: (dir) => {
-        throw Object.assign(new Error(`EACCES: permission denied, rmdir '${dir}/locked'`), { code: 'EACCES' });
+        throw Object.assign(new Error(`EACCES: permission denied, rmdir '${dir}/locked'`), {
+          code: 'EACCES',
+        });
       },
       onEvent: (event) => {
         if (event.kind !== 'tmp-left') return;
