@@ -1,23 +1,19 @@
 // Exec mode: one `bash <script>` process per message, spawned directly (no shell in between; run-process.ts). The payload
 // goes to stdin, stdout becomes the output, fd 3 carries the helper library's records, stderr goes to the log.
 // The script leads its own process group, so a timeout, an abort or a broken limit kills everything it started.
-import { accessSync, constants, mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BoundedBuffer } from './bounded-buffer.ts';
 import { ControlProtocolError, ControlRecordReader } from './control-reader.ts';
 import { ControlRecords } from './control-records.ts';
-import { buildBaseEnv, invocationEnv } from './environment.ts';
+import { invocationEnv } from './environment.ts';
 import { HELPER_LIBRARY_PATH } from './helper-library.ts';
-import {
-  type ExecExecutorOptions,
-  ExecutorOptionsError,
-  type NormalizedExecOptions,
-  normalizeExecOptions,
-} from './options.ts';
+import { type ExecExecutorOptions, type NormalizedExecOptions, normalizeExecOptions } from './options.ts';
 import { payloadArgument } from './payload-argument.ts';
 import { ProcessGroups } from './process-group.ts';
 import { runProcess } from './run-process.ts';
+import { checkScriptSetup } from './setup.ts';
 import { StderrLines } from './stderr-lines.ts';
 import { removeTemporaryDirectory } from './temporary-directory.ts';
 import {
@@ -36,26 +32,11 @@ export function createExecExecutor(options: ExecExecutorOptions): ExecExecutor {
     tmpRoot: tmpdir(),
     parentEnv: process.env,
   });
-  const problems: string[] = [];
-  const scriptPath = path.resolve(normalized.scriptPath);
-  const scriptProblem = readableFileProblem(scriptPath);
-  if (scriptProblem !== undefined) problems.push(`scriptPath: ${scriptProblem}`);
-  const libraryProblem = readableFileProblem(normalized.helperLibraryPath);
-  if (libraryProblem !== undefined) problems.push(`helperLibraryPath: ${libraryProblem}`);
-  let baseEnv: Record<string, string> = {};
-  try {
-    baseEnv = buildBaseEnv(normalized);
-  } catch (error) {
-    problems.push(`environment: ${(error as Error).message}`);
-  }
-  const bash = findExecutable(normalized.bashPath, baseEnv.PATH ?? '');
-  if (bash === undefined)
-    problems.push(`bashPath: \`${normalized.bashPath}\` is not an executable (looked up on PATH)`);
-  if (problems.length > 0) throw new ExecutorOptionsError(problems);
+  const { scriptPath, env: baseEnv, bash } = checkScriptSetup(normalized, normalized);
   return new ExecExecutor(
     { ...normalized, scriptPath, cwd: normalized.cwd ?? path.dirname(scriptPath) },
     baseEnv,
-    bash!,
+    bash,
   );
 }
 
@@ -320,35 +301,4 @@ function failed(
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-export function readableFileProblem(file: string): string | undefined {
-  try {
-    if (!statSync(file).isFile()) return `${file} is not a file`;
-    accessSync(file, constants.R_OK);
-    return undefined;
-  } catch (error) {
-    return `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? message(error)})`;
-  }
-}
-
-/** An absolute path as is; a bare name looked up on `searchPath` (as execvp would, but once). */
-export function findExecutable(name: string, searchPath: string): string | undefined {
-  const candidates = name.includes('/')
-    ? [path.resolve(name)]
-    : searchPath
-        .split(':')
-        .filter((dir) => dir !== '')
-        .map((dir) => path.join(dir, name));
-  for (const candidate of candidates) {
-    try {
-      if (statSync(candidate).isFile()) {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      }
-    } catch {
-      // Not here; try the next directory.
-    }
-  }
-  return undefined;
 }

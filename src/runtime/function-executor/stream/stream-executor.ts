@@ -11,9 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Clock, systemClock, type Timer } from '../../../pulsar/index.ts';
-import { buildBaseEnv } from '../environment.ts';
-import { findExecutable, readableFileProblem } from '../exec-executor.ts';
-import { ExecutorOptionsError } from '../options.ts';
+import { checkScriptSetup } from '../setup.ts';
 import {
   type RemoveDirectory,
   removeDirectoryTree,
@@ -58,22 +56,7 @@ export function createStreamExecutor(
     tmpRoot: tmpdir(),
     parentEnv: process.env,
   });
-  const problems: string[] = [];
-  const scriptPath = path.resolve(normalized.scriptPath);
-  const scriptProblem = readableFileProblem(scriptPath);
-  if (scriptProblem !== undefined) problems.push(`scriptPath: ${scriptProblem}`);
-  const libraryProblem = readableFileProblem(normalized.helperLibraryPath);
-  if (libraryProblem !== undefined) problems.push(`helperLibraryPath: ${libraryProblem}`);
-  let env: Record<string, string> = {};
-  try {
-    env = buildBaseEnv(shared);
-  } catch (error) {
-    problems.push(`environment: ${(error as Error).message}`);
-  }
-  const bash = findExecutable(normalized.bashPath, env.PATH ?? '');
-  if (bash === undefined)
-    problems.push(`bashPath: \`${normalized.bashPath}\` is not an executable (looked up on PATH)`);
-  if (problems.length > 0) throw new ExecutorOptionsError(problems);
+  const { scriptPath, env, bash } = checkScriptSetup(normalized, shared);
   // The helper library writes control records on stdout, framed, in order with the replies (PF_CONTROL_FD=1).
   env.PF_CONTROL_FD = '1';
   env.PF_MODE = 'stream';
@@ -83,7 +66,7 @@ export function createStreamExecutor(
   const executor = new StreamExecutor(
     { ...normalized, scriptPath, cwd: normalized.cwd ?? path.dirname(scriptPath) },
     env,
-    bash!,
+    bash,
     options.clock ?? systemClock,
     options.removeDirectory ?? removeDirectoryTree,
   );
