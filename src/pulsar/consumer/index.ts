@@ -6,7 +6,7 @@ import { TopicsConsumer } from './consumer.ts';
 import { resolveConsumerOptions } from './options.ts';
 
 export { ConsumerState, TopicsConsumer } from './consumer.ts';
-export { ConsumerMessage, ConsumerMessageId, EncryptedMessageError } from './message.ts';
+export { type ConsumerMessage, ConsumerMessageId, EncryptedMessageError } from './message.ts';
 export { consumerDefaults, type ResolvedConsumerOptions, resolveConsumerOptions } from './options.ts';
 
 /**

@@ -13,7 +13,7 @@ import {
   SingleMessageMetadataSchema,
   splitBatch,
 } from '../protocol/index.ts';
-import { ConsumerMessage, type ConsumerMessageId } from './message.ts';
+import type { ConsumerMessage, ConsumerMessageId } from './message.ts';
 
 export class PayloadError extends Error {
   readonly validationError: CommandAck_ValidationError;
@@ -152,7 +152,7 @@ export function toMessage(
             ? single.sequenceId
             : metadata.sequenceId + BigInt(member.index),
         };
-  return new ConsumerMessage({
+  return {
     messageId: id,
     topic: context.topic,
     payload: member.payload,
@@ -166,5 +166,5 @@ export function toMessage(
     redeliveryCount: context.redeliveryCount,
     producerName: metadata.producerName,
     sequenceId: fields.sequenceId,
-  });
+  };
 }

@@ -21,49 +21,9 @@ export class ConsumerMessageId extends PulsarMessageId {
   }
 }
 
-export interface MessageFields {
+/** A delivered message: the public Message, with an id that remembers its topic. A plain object. */
+export interface ConsumerMessage extends Message {
   readonly messageId: ConsumerMessageId;
-  readonly topic: string;
-  readonly payload: Buffer;
-  readonly key: string | undefined;
-  readonly keyIsBase64: boolean;
-  readonly orderingKey: Buffer | undefined;
-  readonly properties: Readonly<Record<string, string>>;
-  readonly eventTime: number | undefined;
-  readonly publishTime: number;
-  readonly redeliveryCount: number;
-  readonly producerName: string;
-  readonly sequenceId: bigint;
-}
-
-export class ConsumerMessage implements Message {
-  readonly messageId: ConsumerMessageId;
-  readonly topic: string;
-  readonly payload: Buffer;
-  readonly key: string | undefined;
-  readonly keyIsBase64: boolean;
-  readonly orderingKey: Buffer | undefined;
-  readonly properties: Readonly<Record<string, string>>;
-  readonly eventTime: number | undefined;
-  readonly publishTime: number;
-  readonly redeliveryCount: number;
-  readonly producerName: string;
-  readonly sequenceId: bigint;
-
-  constructor(fields: MessageFields) {
-    this.messageId = fields.messageId;
-    this.topic = fields.topic;
-    this.payload = fields.payload;
-    this.key = fields.key;
-    this.keyIsBase64 = fields.keyIsBase64;
-    this.orderingKey = fields.orderingKey;
-    this.properties = fields.properties;
-    this.eventTime = fields.eventTime;
-    this.publishTime = fields.publishTime;
-    this.redeliveryCount = fields.redeliveryCount;
-    this.producerName = fields.producerName;
-    this.sequenceId = fields.sequenceId;
-  }
 }
 
 /**
