@@ -38,6 +38,8 @@ if [ "$mode" != unit ]; then
   trap 'exit 143' TERM
   # shellcheck source=/dev/null
   source "$PF_CACHE/services.env"
+  # The broker's jars are now in the cache: also check our codecs against Apache's Java ones.
+  export PF_JAVA_INTEROP=${PF_JAVA_INTEROP:-1}
 fi
 
 pf_log "node --test ${files[*]}"
