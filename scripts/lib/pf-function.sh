@@ -169,11 +169,7 @@ _pf_record() {
   for field in "$@"; do
     printf -v record '%s%d:%s,' "$record" "${#field}" "$field"
   done
-  if [[ -n $_pf_ctl ]]; then
-    printf '%s\n' "$record" >&"$_pf_ctl"
-  else
-    _pf_describe "$@"
-  fi
+  _pf_write_record "$record" "$@"
 }
 
 # _pf_record_with_file FILE FIELD... -- FIELD...: a record whose field between the two lists is FILE's bytes.
@@ -191,6 +187,25 @@ _pf_record_with_file() {
   done
   size=$(wc -c <"$file") || return 1
   size=${size//[!0-9]/}
+  _pf_write_file_record "$file" "$before" "$size" "$after"
+}
+
+# Where records go: the control channel, or a description on stderr when not running under pf-bash.
+# pf-stream.sh redefines these two to frame records on stdout instead.
+
+# _pf_write_record RECORD FIELD...: RECORD is the encoded record; the FIELDs only serve the description.
+_pf_write_record() {
+  if [[ -n $_pf_ctl ]]; then
+    printf '%s\n' "$1" >&"$_pf_ctl"
+  else
+    shift
+    _pf_describe "$@"
+  fi
+}
+
+# _pf_write_file_record FILE BEFORE SIZE AFTER: BEFORE, then "SIZE:", FILE's first SIZE bytes, ",", AFTER.
+_pf_write_file_record() {
+  local file=$1 before=$2 size=$3 after=$4
   if [[ -z $_pf_ctl ]]; then
     echo "pf-bash: (not running under pf-bash) would publish $size bytes; record ${before}<payload>,${after}" >&2
     return 0

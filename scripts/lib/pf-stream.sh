@@ -208,29 +208,14 @@ _pf_not_stream() {
 # In stream mode, pf-function.sh's records become `ctl` frames on stdout: frames and replies share one ordered
 # stream, so each record belongs to the message whose reply follows it.
 if [[ -n $_pf_codec ]]; then
-  _pf_record() {
-    local LC_ALL=C # ${#field} counts bytes
-    local record='' field
-    for field in "$@"; do
-      printf -v record '%s%d:%s,' "$record" "${#field}" "$field"
-    done
-    printf "${_pf_nul_fmt}ctl %d\n%s\n" "$((${#record} + 1))" "$record" >&"$_pf_out"
+  _pf_write_record() {
+    local LC_ALL=C # ${#1} counts bytes
+    printf "${_pf_nul_fmt}ctl %d\n%s\n" "$((${#1} + 1))" "$1" >&"$_pf_out"
   }
 
-  _pf_record_with_file() {
+  _pf_write_file_record() {
     local LC_ALL=C
-    local file=$1 before='' after='' field size
-    shift
-    while [[ $# -gt 0 && $1 != -- ]]; do
-      printf -v before '%s%d:%s,' "$before" "${#1}" "$1"
-      shift
-    done
-    shift
-    for field in "$@"; do
-      printf -v after '%s%d:%s,' "$after" "${#field}" "$field"
-    done
-    size=$(wc -c <"$file") || return 1
-    size=${size//[!0-9]/}
+    local file=$1 before=$2 size=$3 after=$4
     # before, "<size>:", the bytes, ",", after, LF.
     local total=$((${#before} + ${#size} + 1 + size + 1 + ${#after} + 1))
     {
