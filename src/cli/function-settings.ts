@@ -4,6 +4,7 @@
 // which needs its script; these commands run where the script is not (it lives in the image), so the script is
 // taken as present, and a placeholder stands in when none is named.
 import {
+  BROKER_VARIABLES,
   CONFIG_VARIABLES,
   type ConfigProblem,
   type FunctionConfigFile,
@@ -22,14 +23,6 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const PLACEHOLDER_SCRIPT = '/pf-bash/no-script-named.sh';
 /** Stands in for the input of commands that only need the broker settings. */
 const PLACEHOLDER_INPUT = 'persistent://public/default/pf-bash-placeholder';
-const BROKER_VARIABLES = [
-  'PF_SERVICE_URL',
-  'PF_AUTH_TOKEN',
-  'PF_AUTH_TOKEN_FILE',
-  'PF_TLS_TRUST_CERTS_FILE',
-  'PF_TLS_ALLOW_INSECURE',
-  'PF_TLS_VALIDATE_HOSTNAME',
-];
 
 export interface FunctionSettings {
   readonly config: FunctionRuntimeConfig;

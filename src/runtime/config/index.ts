@@ -35,4 +35,4 @@ export {
   type StreamConfig,
   SubscriptionType,
 } from './types.ts';
-export { CONFIG_VARIABLES, type ConfigVariable } from './variables.ts';
+export { BROKER_VARIABLES, CONFIG_VARIABLES, type ConfigVariable } from './variables.ts';

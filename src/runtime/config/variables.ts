@@ -1,5 +1,15 @@
 // The environment variables the runtime reads; docs/configuration.md documents each one.
 
+/** The settings that reach the broker: URL, authentication, TLS. */
+export const BROKER_VARIABLES = [
+  'PF_SERVICE_URL',
+  'PF_AUTH_TOKEN',
+  'PF_AUTH_TOKEN_FILE',
+  'PF_TLS_TRUST_CERTS_FILE',
+  'PF_TLS_ALLOW_INSECURE',
+  'PF_TLS_VALIDATE_HOSTNAME',
+] as const;
+
 export const CONFIG_VARIABLES = [
   'PF_FUNCTION_CONFIG_FILE',
   'PF_MODE',
@@ -11,12 +21,7 @@ export const CONFIG_VARIABLES = [
   'PF_SCRIPT_ARGV_PAYLOAD',
   'PF_TRIM_TRAILING_NEWLINE',
   'PF_USER_CONFIG',
-  'PF_SERVICE_URL',
-  'PF_AUTH_TOKEN',
-  'PF_AUTH_TOKEN_FILE',
-  'PF_TLS_TRUST_CERTS_FILE',
-  'PF_TLS_ALLOW_INSECURE',
-  'PF_TLS_VALIDATE_HOSTNAME',
+  ...BROKER_VARIABLES,
   'PF_TENANT',
   'PF_NAMESPACE',
   'PF_NAME',
