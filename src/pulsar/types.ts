@@ -156,8 +156,13 @@ export interface ConsumerOptions {
   negativeAckRedeliveryDelayMs?: number;
   /** Upper bound of messages being reassembled from chunks at once. Default 10. */
   maxPendingChunkedMessages?: number;
-  /** Called when this consumer becomes or stops being the active one (Failover/Exclusive). */
-  onActiveChange?: (active: boolean, partition: number) => void;
+  /**
+   * Failover: this consumer became, or stopped being, the active consumer of `topic` (a partition's full name,
+   * or the topic's when it is not partitioned; `partition` -1 then). Also called with false when a Failover
+   * consumer stops consuming a topic (a pattern no longer matches it, or it was deleted). On false, the
+   * partition's prefetched messages are dropped: the broker sends them to the newly active consumer.
+   */
+  onActiveChange?: (active: boolean, partition: number, topic: string) => void;
   /** Properties attached to the consumer (visible in topic stats). */
   properties?: Record<string, string>;
   /**

@@ -15,7 +15,7 @@ import {
   TimeoutError,
 } from '../errors.ts';
 import { partitionName } from '../lookup/topic-name.ts';
-import type { Consumer, Message, MessageId } from '../types.ts';
+import { type Consumer, type Message, type MessageId, SubscriptionType } from '../types.ts';
 import type { Logger, Timer } from '../util/index.ts';
 import { ConsumerMessageId, isMessage } from './message.ts';
 import type { ResolvedConsumerOptions } from './options.ts';
@@ -307,6 +307,16 @@ export class TopicsConsumer implements Consumer, PartitionSink {
       this.#byName.delete(consumer.topic);
       this.discardQueued(consumer);
       void consumer.close();
+      // Failover: another consumer of the subscription takes the partition over, as after an inactive change.
+      if (this.#options.subscriptionType === SubscriptionType.Failover) this.#reportInactive(consumer);
+    }
+  }
+
+  #reportInactive(consumer: PartitionConsumer): void {
+    try {
+      this.#options.onActiveChange?.(false, consumer.partition, consumer.topic);
+    } catch (error) {
+      this.#logger.error({ err: error, topic: consumer.topic }, 'onActiveChange threw');
     }
   }
 

@@ -18,7 +18,7 @@ export interface ResolvedConsumerOptions {
   readonly consumerName: string | undefined;
   readonly negativeAckRedeliveryDelayMs: number;
   readonly maxPendingChunkedMessages: number;
-  readonly onActiveChange: ((active: boolean, partition: number) => void) | undefined;
+  readonly onActiveChange: ConsumerOptions['onActiveChange'];
   readonly properties: Readonly<Record<string, string>>;
   readonly batchIndexAckEnabled: boolean;
   /** How often partition counts and pattern matches are checked again. */

@@ -408,8 +408,14 @@ export class PartitionConsumer {
       onActiveConsumerChange: (command) => {
         if (!current()) return;
         this.#logger.info({ active: command.isActive }, 'active consumer changed');
+        // The broker rewinds for the newly active consumer, which gets these messages too: processed here
+        // as well, they would come twice. Their permits are given back for when the partition returns.
+        if (!command.isActive && this.#state === PartitionState.Ready) {
+          this.#chunks.clear();
+          this.#flow.consumed(this.#dropQueued());
+        }
         try {
-          this.#options.onActiveChange?.(command.isActive, this.partition);
+          this.#options.onActiveChange?.(command.isActive, this.partition, this.topic);
         } catch (error) {
           this.#logger.error({ err: error }, 'onActiveChange threw');
         }

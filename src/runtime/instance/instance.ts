@@ -29,7 +29,8 @@ import { runningLimit, streamExecutorFor } from '../modes/stream.ts';
 import {
   Dispatcher,
   deliveryPolicyFor,
-  isProducerOfPartition,
+  effectivelyOnceProducerName,
+  PartitionOwnership,
   Processor,
   ReceiveLoop,
 } from '../processor/index.ts';
@@ -37,6 +38,7 @@ import { onTerminationSignals, type SignalSource, shutdown } from '../shutdown.t
 import { ConsumerManager, ProducerManager } from '../topic-manager/index.ts';
 import { clientOptionsFor } from './client-options.ts';
 import { watchConnection } from './connection-watch.ts';
+import { partitionHandover } from './partition-handover.ts';
 import { processorMetricsOf } from './processor-metrics.ts';
 
 export interface InstanceOptions {
@@ -185,22 +187,23 @@ export class Instance {
         'EFFECTIVELY_ONCE: outputs carry sequence ids derived from input message ids; duplicates are dropped only where the namespace has deduplication enabled (brokerDeduplicationEnabled, or pulsar-admin namespaces set-deduplication)',
       );
     }
+    // Failover: partitions another instance took over are neither published nor acknowledged here.
+    const ownership = new PartitionOwnership();
+    const { fqfn } = config.function;
     let consumer: ConsumerManager;
     try {
       consumer = await ConsumerManager.subscribe({
         client,
         config,
         logger,
-        onActiveChange: (active, partition) => {
-          logger.info(
-            { partition },
-            active ? 'active consumer of the partition' : 'no longer active consumer',
-          );
-          // Effectively-once: free the partition's producer names for the instance that now owns it.
-          if (!active && policy.effectivelyOnce) {
-            void producers.closeWhere((_topic, name) => isProducerOfPartition(name, partition));
-          }
-        },
+        onActiveChange: partitionHandover({
+          ownership,
+          producers,
+          producerNameOf: policy.effectivelyOnce
+            ? (inputTopic) => effectivelyOnceProducerName(fqfn, inputTopic)
+            : undefined,
+          logger,
+        }),
       });
     } catch (error) {
       // stop() closing the client fails the subscription: that is the stop, not a failure to start.
@@ -229,6 +232,7 @@ export class Instance {
       clock: this.#clock,
       logger,
       metrics: processorMetrics,
+      ownership,
       onFatal: (reason) => {
         this.health.markFailed(reason);
         void this.stop(1);
@@ -239,6 +243,7 @@ export class Instance {
       source: consumer,
       dispatcher,
       handle: (message) => processor.handle(message),
+      onTaken: (message) => processor.taken(message),
       ordering: policy.ordering,
       logger,
       onFatal: (error) => {

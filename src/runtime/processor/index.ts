@@ -6,13 +6,13 @@ export { type Failure, RuntimeFailureCode } from './failure.ts';
 export { chainOf, invocationOf } from './invocation.ts';
 export { noMetrics, type ProcessorMetrics } from './metrics.ts';
 export { type PlannedMessage, plannedMessages, RoutingError } from './outgoing.ts';
+export { PartitionOwnership } from './ownership.ts';
 export { type DeliveryPolicy, deliveryPolicyFor, type Ordering } from './policy.ts';
 export { Disposition, Processor, type ProcessorOptions } from './processor.ts';
 export { PublishError, Publisher } from './publisher.ts';
 export { ReceiveLoop, type ReceiveLoopOptions } from './receive-loop.ts';
 export {
   effectivelyOnceProducerName,
-  isProducerOfPartition,
   type SequenceAttempt,
   SequenceIdRangeError,
   sequenceAttempt,

@@ -7,6 +7,9 @@
 //   ATMOST_ONCE       ack → run → publish                               failure → logged, dropped
 //   EFFECTIVELY_ONCE  as at-least-once, with deterministic producer names and sequence ids; retried in place,
 //                     never dead-lettered (the configuration refuses a dead-letter topic here)
+//
+// A message whose input partition moved to another consumer (Failover) is abandoned wherever it is — waiting,
+// after its run, between retries — unless it was already acknowledged (at-most-once): the new owner runs it.
 import type { Clock, Logger, Message } from '../../pulsar/index.ts';
 import { ProcessingGuarantees } from '../config/index.ts';
 import { type FunctionExecutor, type InvocationResult, Outcome } from '../function-executor/index.ts';
@@ -23,6 +26,7 @@ import {
 import { invocationOf } from './invocation.ts';
 import { noMetrics, type ProcessorMetrics } from './metrics.ts';
 import { type PlannedMessage, plannedMessages, RoutingError } from './outgoing.ts';
+import { PartitionOwnership } from './ownership.ts';
 import type { DeliveryPolicy } from './policy.ts';
 import { PublishError, Publisher } from './publisher.ts';
 import { sequenceAttempt } from './sequence.ts';
@@ -54,6 +58,8 @@ export interface ProcessorOptions {
   readonly metrics?: ProcessorMetrics;
   /** The instance cannot go on (a message that can neither succeed nor be dead-lettered): mark it failed. */
   readonly onFatal?: (reason: string) => void;
+  /** Input partitions lost to another consumer (Failover). Default: none is ever lost. */
+  readonly ownership?: PartitionOwnership;
 }
 
 export class Processor {
@@ -61,13 +67,19 @@ export class Processor {
   readonly #metrics: ProcessorMetrics;
   readonly #publisher: Publisher;
   readonly #abort = new AbortController();
+  readonly #ownership: PartitionOwnership;
   #draining = false;
-  /** Ends each retry wait under way (drain). */
-  readonly #pauses = new Set<() => void>();
+  /** Ends each retry wait under way (drain), or those of one input partition (lost). */
+  readonly #pauses = new Set<{ readonly topic: string; readonly wake: () => void }>();
 
   constructor(options: ProcessorOptions) {
     this.#o = options;
     this.#metrics = options.metrics ?? noMetrics;
+    this.#ownership = options.ownership ?? new PartitionOwnership();
+    // A retry wait of a lost partition ends at once: its message is abandoned, not retried.
+    this.#ownership.onLoss((topic) => {
+      for (const pause of this.#pauses) if (pause.topic === topic) pause.wake();
+    });
     const { policy } = options;
     this.#publisher = new Publisher({
       producers: options.producers,
@@ -80,7 +92,15 @@ export class Processor {
   drain(): void {
     this.#draining = true;
     // Retry waits end now: their messages are left for redelivery rather than holding up the drain.
-    for (const wake of this.#pauses) wake();
+    for (const pause of this.#pauses) pause.wake();
+  }
+
+  /**
+   * The receive loop took `message` from the consumer: it belongs to its partition's current ownership. Called
+   * before it waits for its turn, so that a loss while it waits makes it stale even if the partition returns.
+   */
+  taken(message: Message): void {
+    this.#ownership.take(message);
   }
 
   /** Kills running scripts and ends retry waits: their messages are left unacknowledged. */
@@ -91,6 +111,8 @@ export class Processor {
 
   async handle(message: Message): Promise<Disposition> {
     if (this.#draining) return Disposition.Abandoned;
+    this.#ownership.take(message);
+    if (this.#lost(message)) return this.#abandonLost(message);
     this.#metrics.received();
     try {
       return await this.#handle(message);
@@ -119,6 +141,7 @@ export class Processor {
     if (atMostOnce) await input.acknowledge(message);
     for (let attempt = 0; ; attempt++) {
       const failure = await this.#attempt(message, attempt);
+      if (failure === 'lost') return this.#abandonLost(message);
       if (failure === 'aborted') {
         if (!atMostOnce) return this.#abandon(message, 'its script was killed at the drain timeout');
         this.#o.logger.warn(this.#fields(message), 'dropped: its script was killed at the drain timeout');
@@ -132,6 +155,8 @@ export class Processor {
         this.#logFailure(message, failure, attempt, 'dropped: at-most-once acknowledged it before the run');
         return Disposition.Dropped;
       }
+      // Neither retried nor dead-lettered here: the partition's new owner runs it from the start.
+      if (this.#lost(message)) return this.#abandonLost(message);
       const retries = message.redeliveryCount + attempt;
       const deadLetterTopic = policy.deadLetterTopic(message.topic);
       const exhausted = policy.maxRetries !== null && retries >= policy.maxRetries;
@@ -158,24 +183,31 @@ export class Processor {
         ? `a permanent failure cannot be dead-lettered under ${policy.guarantees}; retrying in ${policy.retryDelayMs} ms`
         : `retrying in place in ${policy.retryDelayMs} ms to keep order`;
       this.#logFailure(message, failure, attempt, note);
-      if (!(await this.#pause(policy.retryDelayMs)) || this.#draining) {
+      const waited = await this.#pause(message.topic, policy.retryDelayMs);
+      if (this.#lost(message)) return this.#abandonLost(message);
+      if (!waited || this.#draining) {
         return this.#abandon(message, 'shutdown came while it waited for a retry');
       }
     }
   }
 
   /** One run and its publishing; undefined when everything was receipted. */
-  async #attempt(message: Message, attempt: number): Promise<Failure | 'aborted' | undefined> {
+  async #attempt(message: Message, attempt: number): Promise<Failure | 'aborted' | 'lost' | undefined> {
     const { executor, pool, policy } = this.#o;
     const metrics = this.#metrics;
     const invocation = invocationOf(message, attempt);
     const signal = this.#abort.signal;
-    const result: InvocationResult = await pool.run(() => {
+    const result: InvocationResult | undefined = await pool.run(async () => {
+      // Lost while it waited for a slot: not worth running.
+      if (this.#lost(message)) return undefined;
       metrics.invoked();
       return executor.run(invocation, signal);
     });
+    if (result === undefined) return 'lost';
     if (result.aborted) return 'aborted';
     metrics.scriptRan(result.durationMs, result.timedOut);
+    // Lost while the script ran: its results are the new owner's to publish.
+    if (this.#lost(message)) return 'lost';
     if (result.outcome !== Outcome.Success) {
       const failure = scriptFailure(result);
       metrics.userException(failure.reason, result.durationMs);
@@ -194,6 +226,8 @@ export class Processor {
     try {
       await this.#publisher.publish(planned, message, sequence);
     } catch (error) {
+      // Effectively-once refuses the lost partition's producer (it is the new owner's now): not a failure.
+      if (this.#lost(message)) return 'lost';
       const topic = error instanceof PublishError ? error.topic : 'the output';
       const failure = publishFailure(result, topic, error);
       metrics.systemException(failure.reason);
@@ -235,7 +269,9 @@ export class Processor {
         return Disposition.NegativelyAcknowledged;
       }
       // In order: only the dead letter is retried, not the script.
-      if (!(await this.#pause(policy.retryDelayMs)) || this.#draining) {
+      const waited = await this.#pause(message.topic, policy.retryDelayMs);
+      if (this.#lost(message)) return this.#abandonLost(message);
+      if (!waited || this.#draining) {
         return this.#abandon(message, 'shutdown came while it waited to be dead-lettered');
       }
     }
@@ -246,21 +282,34 @@ export class Processor {
     return Disposition.Abandoned;
   }
 
-  /** Waits `ms` unless aborted or drained first; false then. */
-  #pause(ms: number): Promise<boolean> {
+  /**
+   * Its partition moved to another consumer since it was taken. An at-most-once message was acknowledged on
+   * receipt, so the new owner never gets it: it is finished here all the same.
+   */
+  #lost(message: Message): boolean {
+    return this.#o.policy.guarantees !== ProcessingGuarantees.AtMostOnce && !this.#ownership.holds(message);
+  }
+
+  #abandonLost(message: Message): Disposition {
+    return this.#abandon(message, 'its partition moved to another consumer, which processes it from there');
+  }
+
+  /** Waits `ms` unless aborted, drained or the partition of `topic` lost first; false then. */
+  #pause(topic: string, ms: number): Promise<boolean> {
     const signal = this.#abort.signal;
     if (signal.aborted || this.#draining) return Promise.resolve(false);
     return new Promise((resolve) => {
       const end = (waited: boolean) => {
         timer.cancel();
         signal.removeEventListener('abort', onAbort);
-        this.#pauses.delete(onAbort);
+        this.#pauses.delete(pause);
         resolve(waited);
       };
       const onAbort = () => end(false);
+      const pause = { topic, wake: onAbort };
       const timer = this.#o.clock.setTimeout(() => end(true), ms);
       signal.addEventListener('abort', onAbort, { once: true });
-      this.#pauses.add(onAbort);
+      this.#pauses.add(pause);
     });
   }
 

@@ -11,6 +11,8 @@ export interface ReceiveLoopOptions {
   readonly source: Pick<InputSource, 'receive' | 'negativeAcknowledge'>;
   readonly dispatcher: Pick<Dispatcher, 'whenRoom' | 'submit'>;
   readonly handle: (message: Message) => Promise<unknown>;
+  /** Each message as it is taken, before it waits for its turn in its chain (handle runs then). */
+  readonly onTaken?: (message: Message) => void;
   readonly ordering: Ordering;
   readonly logger: Logger;
   /** The consumer failed for good (not because stop() closed it): the instance cannot go on. */
@@ -63,6 +65,7 @@ export class ReceiveLoop {
       // Taken from the consumer as stop() came: not started, so left for redelivery.
       if (next === STOPPED || this.#stopping) return;
       const message = next;
+      this.#o.onTaken?.(message);
       dispatcher.submit(
         chainOf(message, ordering),
         async () => {

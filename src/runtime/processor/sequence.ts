@@ -45,18 +45,6 @@ export function effectivelyOnceProducerName(fqfn: string, inputTopic: string): s
   return `${fqfn}@${inputTopic}`;
 }
 
-/**
- * Whether `producerName` is the effectively-once producer of input partition `partition` (-1: a non-partitioned
- * input). When Failover hands a partition to another instance, its producers are closed here so that the new
- * owner can open them under the same names.
- */
-export function isProducerOfPartition(producerName: string | undefined, partition: number): boolean {
-  if (producerName === undefined) return false;
-  const inputTopic = producerName.slice(producerName.lastIndexOf('@') + 1);
-  const match = /-partition-(\d+)$/.exec(inputTopic);
-  return (match === null ? -1 : Number(match[1])) === partition;
-}
-
 /** Sequence ids for one attempt at a message: every attempt gives the same ids in the same order. */
 export interface SequenceAttempt {
   /** The id of the next message to `destination` (a topic). */

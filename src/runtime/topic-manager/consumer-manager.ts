@@ -18,7 +18,7 @@ export interface ConsumerManagerOptions {
   readonly config: FunctionRuntimeConfig;
   readonly logger: Logger;
   /** Failover: this instance became (or stopped being) the active consumer of a partition. */
-  readonly onActiveChange?: (active: boolean, partition: number) => void;
+  readonly onActiveChange?: (active: boolean, partition: number, topic: string) => void;
 }
 
 export class ConsumerManager implements InputSource {

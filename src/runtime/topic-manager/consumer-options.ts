@@ -19,7 +19,7 @@ export function instanceName(config: FunctionRuntimeConfig): string {
 
 export function consumerOptionsFor(
   config: FunctionRuntimeConfig,
-  onActiveChange?: (active: boolean, partition: number) => void,
+  onActiveChange?: (active: boolean, partition: number, topic: string) => void,
 ): ConsumerOptions {
   const { input } = config;
   const target =

@@ -6,4 +6,5 @@ export {
   ProducerManager,
   type ProducerManagerOptions,
   type ProducerSource,
+  ProducerWithheldError,
 } from './producer-manager.ts';

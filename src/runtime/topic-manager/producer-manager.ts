@@ -1,6 +1,7 @@
 // The ProducerManager: one producer per (topic, producer name), created on first use and cached — the output
 // topic, topics the script routes to, dead-letter topics, the log topic. Creation is shared by concurrent
-// callers; a failed creation is forgotten, so the next message tries again. close() flushes and closes all.
+// callers; a failed creation is forgotten, so the next message tries again. A name can be withheld (its
+// producers closed, none created) while another instance needs it. close() flushes and closes all.
 import {
   AlreadyClosedError,
   type Client,
@@ -8,6 +9,16 @@ import {
   type Producer,
   type ProducerOptions,
 } from '../../pulsar/index.ts';
+
+/** get() for a producer name that is withheld: another instance uses that name now. */
+export class ProducerWithheldError extends Error {
+  readonly producerName: string;
+  constructor(producerName: string) {
+    super(`producer ${producerName} is withheld: another instance publishes under this name now`);
+    this.name = 'ProducerWithheldError';
+    this.producerName = producerName;
+  }
+}
 
 /** What the delivery path needs from the output side. */
 export interface ProducerSource {
@@ -44,6 +55,7 @@ interface Entry {
 export class ProducerManager implements ProducerSource {
   readonly #options: ProducerManagerOptions;
   readonly #entries = new Map<string, Entry>();
+  readonly #withheld = new Set<string>();
   #closed = false;
 
   constructor(options: ProducerManagerOptions) {
@@ -57,6 +69,9 @@ export class ProducerManager implements ProducerSource {
 
   get(topic: string, producerName?: string): Promise<Producer> {
     if (this.#closed) return Promise.reject(new AlreadyClosedError('producer manager'));
+    if (producerName !== undefined && this.#withheld.has(producerName)) {
+      return Promise.reject(new ProducerWithheldError(producerName));
+    }
     const key = entryKey(topic, producerName);
     const existing = this.#entries.get(key);
     if (existing !== undefined) return existing.producer;
@@ -70,15 +85,25 @@ export class ProducerManager implements ProducerSource {
     return producer;
   }
 
-  /** Closes (after flushing) the producers whose name matches, e.g. those of a partition this instance lost. */
-  async closeWhere(test: (topic: string, producerName: string | undefined) => boolean): Promise<void> {
+  /**
+   * Closes (after flushing) every producer named `producerName` and refuses to create one until allow(): the
+   * broker lets one producer hold a name, and effectively-once names belong to whichever instance owns the
+   * input partition. Also closes one still being created.
+   */
+  async withhold(producerName: string): Promise<void> {
+    this.#withheld.add(producerName);
     const closing: Promise<void>[] = [];
     for (const [key, entry] of this.#entries) {
-      if (!test(entry.topic, entry.producerName)) continue;
+      if (entry.producerName !== producerName) continue;
       this.#entries.delete(key);
       closing.push(this.#closeEntry(entry));
     }
     await Promise.all(closing);
+  }
+
+  /** get() may create producers named `producerName` again. */
+  allow(producerName: string): void {
+    this.#withheld.delete(producerName);
   }
 
   /** Flushes and closes every producer; later get() calls reject. Idempotent. */

@@ -1,6 +1,7 @@
 // EFFECTIVELY_ONCE with deduplication on the namespace: SIGKILL mid-stream (three times) loses the acknowledgements of
 // messages whose outputs were already persisted, so the next instance runs them again — and the broker drops the
-// repeated outputs, recognising their producer name and sequence ids. Outputs = inputs, each once.
+// repeated outputs, recognising their producer name and sequence ids. Outputs = inputs, each once. And a second
+// instance on the Failover subscription takes a partition over while the first still holds messages of it.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
@@ -8,6 +9,7 @@ import { createClient } from '../../../src/pulsar/index.ts';
 import { effectivelyOnceProducerName, sequenceIdOf } from '../../../src/runtime/processor/index.ts';
 import { admin } from '../../support/admin.ts';
 import { testEnv, waitFor } from '../../support/env.ts';
+import type { InstanceProcess } from '../../support/instance.ts';
 import {
   baseEnv,
   consume,
@@ -125,3 +127,69 @@ test('outputs an earlier instance persisted without acknowledging their inputs a
     Array.from({ length: 100 }, (_, i) => `m-${i}`),
   );
 });
+
+test('a second instance takes a partition over mid-message: the first abandons it, every output once, in order', async () => {
+  const namespace = await dedupNamespace();
+  const input = topicIn(namespace, 'eo-handover-in');
+  const output = topicIn(namespace, 'eo-handover-out');
+  await admin.createPartitionedTopic(input, 2);
+  // `slow` holds the first instance's only slot long enough for the second to start and take partition 1.
+  const work = script(
+    'eo-handover',
+    [
+      'payload=$(cat)',
+      'if [[ $payload == slow ]]; then echo "slow started" >&2; sleep 6; fi',
+      'sleep 0.02',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: bash, not a template
+      'printf "%s %s" "$payload" "${PF_MESSAGE_TOPIC##*-}"',
+    ].join('\n'),
+  );
+  const PER_PARTITION = 30;
+  // Partition 1's producer exists by the time `slow` runs: the first instance must close it, not re-create it.
+  const inputs = (partition: number) => {
+    const payloads = Array.from({ length: PER_PARTITION }, (_, i) => `p${partition}-${i}`);
+    if (partition === 1) payloads.splice(5, 0, 'slow');
+    return payloads;
+  };
+  for (const partition of [0, 1]) {
+    await produce(
+      `${input}-partition-${partition}`,
+      inputs(partition).map((payload) => ({ payload })),
+    );
+  }
+  const env = { ...eoEnv(namespace, work, input, output), PF_NUM_INSTANCES: '2' };
+  // Failover gives partition i to the consumer i % 2 in name order: the instance `…:1` gets partition 1.
+  const first = await startInstance({ env: { ...env, PF_INSTANCE_ID: '0' } });
+  await first.waitForLog('the first instance runs `slow`', (l) => l.msg === 'slow started');
+  const second = await startInstance({ env: { ...env, PF_INSTANCE_ID: '1' } });
+
+  const received = await consume(output, {
+    count: 2 * PER_PARTITION + 2,
+    // Longer than the pauses `slow` makes: six seconds in each instance.
+    idleTimeoutMs: 15_000,
+    timeoutMs: 180_000,
+  });
+  const payloads = received.map((m) => m.payload.toString());
+  assert.equal(new Set(payloads).size, payloads.length, `an output was published twice: ${payloads}`);
+  for (const partition of [0, 1]) {
+    assert.deepEqual(
+      payloads.filter((p) => p.endsWith(` ${partition}`)),
+      inputs(partition).map((payload) => `${payload} ${partition}`),
+      `partition ${partition}: every output, in input order`,
+    );
+  }
+  await first.waitForLog('the first instance to abandon `slow`', (l) =>
+    /its partition moved to another consumer/.test(String(l.msg)),
+  );
+  const fromSlow = inputs(1).length - inputs(1).indexOf('slow');
+  const byTheSecond = await processed(second.url);
+  assert.ok(byTheSecond >= fromSlow, `the second instance ran partition 1 from \`slow\` on: ${byTheSecond}`);
+  assert.ok(
+    !logged(first, /publishing .* failed/) && !logged(second, /publishing .* failed/),
+    'no instance fought the other for the partition producer',
+  );
+});
+
+function logged(instance: InstanceProcess, pattern: RegExp): boolean {
+  return instance.logs.some((l) => pattern.test(String(l.msg)));
+}

@@ -2,7 +2,7 @@
 // ids carrying their partition, acks routed back; new partitions and matching topics found periodically.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { subscribe } from '../../../../src/pulsar/consumer/index.ts';
+import { subscribe, type TopicsConsumer } from '../../../../src/pulsar/consumer/index.ts';
 import { InvalidArgumentError, ServerError, ServerErrorCode } from '../../../../src/pulsar/errors.ts';
 import { PulsarMessageId } from '../../../../src/pulsar/message-id.ts';
 import {
@@ -120,15 +120,15 @@ test('partitions added to a topic are picked up at the next check', async () => 
   await consumer.close();
 });
 
-test('ACTIVE_CONSUMER_CHANGE reaches onActiveChange with the partition', async () => {
+test('ACTIVE_CONSUMER_CHANGE reaches onActiveChange with the partition and its topic', async () => {
   const ctx = new FakeContext();
   ctx.partitions.set(full('p'), 2);
-  const changes: [boolean, number][] = [];
+  const changes: [boolean, number, string][] = [];
   const consumer = await subscribe(ctx, {
     topic: 'p',
     subscription: 's',
     subscriptionType: 'Failover',
-    onActiveChange: (active, partition) => changes.push([active, partition]),
+    onActiveChange: (active, partition, topic) => changes.push([active, partition, topic]),
   });
   ctx.connection
     .handler(1n)
@@ -137,8 +137,54 @@ test('ACTIVE_CONSUMER_CHANGE reaches onActiveChange with the partition', async (
     .handler(0n)
     .onActiveConsumerChange(create(CommandActiveConsumerChangeSchema, { consumerId: 0n }));
   assert.deepEqual(changes, [
-    [true, 1],
-    [false, 0],
+    [true, 1, `${full('p')}-partition-1`],
+    [false, 0, `${full('p')}-partition-0`],
   ]);
   await consumer.close();
+});
+
+test('a partition that goes to another consumer drops its prefetched messages and gives their permits back', async () => {
+  const ctx = new FakeContext();
+  ctx.partitions.set(full('p'), 2);
+  const consumer = (await subscribe(ctx, {
+    topic: 'p',
+    subscription: 's',
+    subscriptionType: 'Failover',
+    receiverQueueSize: 4,
+  })) as TopicsConsumer;
+  ctx.connection.push(0n, { entry: 1n }, single('p0 first'));
+  ctx.connection.push(0n, { entry: 2n }, single('p0 second'));
+  ctx.connection.push(1n, { entry: 1n }, single('p1 kept'));
+  assert.deepEqual(ctx.connection.flows(0n), [4]);
+  ctx.connection
+    .handler(0n)
+    .onActiveConsumerChange(create(CommandActiveConsumerChangeSchema, { consumerId: 0n, isActive: false }));
+  // The new active consumer gets them from the broker's rewind; here they would be processed a second time.
+  assert.equal(consumer.prefetched, 1);
+  assert.equal((await consumer.receive()).payload.toString(), 'p1 kept');
+  assert.deepEqual(ctx.connection.flows(0n), [4, 2], 'the dropped messages are permits again');
+  // Active again: the broker rewinds and sends them to this consumer, which delivers them.
+  ctx.connection
+    .handler(0n)
+    .onActiveConsumerChange(create(CommandActiveConsumerChangeSchema, { consumerId: 0n, isActive: true }));
+  ctx.connection.push(0n, { entry: 1n }, single('p0 first'));
+  assert.equal((await consumer.receive()).payload.toString(), 'p0 first');
+  await consumer.close();
+});
+
+test('Failover: a topic the pattern no longer matches is reported inactive', async () => {
+  const ctx = new FakeContext();
+  ctx.namespaceTopics = [full('in-1'), full('in-2')];
+  const changes: [boolean, number, string][] = [];
+  const consumer = await subscribe(ctx, {
+    topicsPattern: 'in-.*',
+    subscription: 's',
+    subscriptionType: 'Failover',
+    onActiveChange: (active, partition, topic) => changes.push([active, partition, topic]),
+  });
+  ctx.namespaceTopics = [full('in-2')];
+  await ctx.clock.advanceAsync(60_000);
+  assert.deepEqual(changes, [[false, -1, full('in-1')]]);
+  await consumer.close();
+  assert.equal(changes.length, 1, 'closing the whole consumer is not a hand-over');
 });

@@ -5,7 +5,6 @@ import { describe, it } from 'node:test';
 import {
   Disposition,
   effectivelyOnceProducerName,
-  isProducerOfPartition,
   Processor,
   SequenceIdRangeError,
   sequenceAttempt,
@@ -38,17 +37,6 @@ describe('sequenceIdOf', () => {
     assert.throws(() => sequenceIdOf(1n << 32n, 0n, 0), SequenceIdRangeError);
     assert.throws(() => sequenceIdOf(0n, 1n << 18n, 0), /entry id 262144 is not below 262144/);
     assert.throws(() => sequenceIdOf(0n, 0n, 8192), SequenceIdRangeError);
-  });
-});
-
-describe('isProducerOfPartition', () => {
-  it('finds the input partition in the producer name', () => {
-    const p3 = effectivelyOnceProducerName('t/n/f', 'persistent://t/n/in-partition-3');
-    const plain = effectivelyOnceProducerName('t/n/f', 'persistent://t/n/in');
-    assert.equal(isProducerOfPartition(p3, 3), true);
-    assert.equal(isProducerOfPartition(p3, 0), false);
-    assert.equal(isProducerOfPartition(plain, -1), true);
-    assert.equal(isProducerOfPartition(undefined, -1), false);
   });
 });
 

@@ -65,6 +65,34 @@ function setup(maxHeld: number) {
 }
 
 describe('ReceiveLoop', () => {
+  it('reports each message as it is taken, before it waits for its turn in its chain', async () => {
+    const source = new FakeSource();
+    const taken: Message[] = [];
+    const handled: Message[] = [];
+    const gate = deferred<void>();
+    const loop = new ReceiveLoop({
+      source,
+      dispatcher: new Dispatcher({ concurrency: 1, maxHeld: 10 }),
+      handle: async (message) => {
+        handled.push(message);
+        await gate.promise;
+      },
+      onTaken: (message) => taken.push(message),
+      ordering: 'total',
+      logger: new MemoryLogger(),
+      onFatal: () => {},
+    });
+    const [a, b] = [fakeMessage(), fakeMessage()];
+    source.push(a);
+    source.push(b);
+    loop.start();
+    await settle();
+    assert.deepEqual(taken, [a, b]);
+    assert.deepEqual(handled, [a], 'b waits behind a');
+    gate.resolve();
+    await loop.stop();
+  });
+
   it('stops receiving while maxHeld messages are held, and goes on when one settles', async () => {
     const s = setup(2);
     for (let i = 0; i < 5; i++) s.source.push(fakeMessage());

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AlreadyClosedError, type Producer, type ProducerOptions } from '../../../../src/pulsar/index.ts';
-import { ProducerManager } from '../../../../src/runtime/topic-manager/index.ts';
+import { ProducerManager, ProducerWithheldError } from '../../../../src/runtime/topic-manager/index.ts';
 import { deferred, MemoryLogger } from '../processor/fakes.ts';
 
 class FakeClient {
@@ -70,13 +70,26 @@ describe('ProducerManager', () => {
     assert.deepEqual(client.closed.sort(), ['a/', 'b/']);
   });
 
-  it('closes the producers a test picks, e.g. of a partition this instance lost', async () => {
+  it('withholds a name: closes its producers, even one being created, and creates none until allowed', async () => {
     const client = new FakeClient();
     const producers = new ProducerManager({ client, logger: new MemoryLogger() });
     await producers.get('out', 'f@in-partition-0');
     await producers.get('out', 'f@in-partition-1');
-    await producers.closeWhere((_topic, name) => name === 'f@in-partition-1');
-    assert.deepEqual(client.closed, ['out/f@in-partition-1']);
+    const gate = deferred<void>();
+    client.gate = gate.promise;
+    const creating = producers.get('side', 'f@in-partition-1');
+    const withholding = producers.withhold('f@in-partition-1');
+    gate.resolve();
+    await withholding;
+    client.gate = undefined;
+    assert.deepEqual(client.closed.sort(), ['out/f@in-partition-1', 'side/f@in-partition-1']);
     assert.equal(producers.size, 1);
+    await creating; // handed out before the withhold: its sends fail on the closed producer
+    await assert.rejects(producers.get('out', 'f@in-partition-1'), ProducerWithheldError);
+    assert.equal(client.requests.length, 3, 'no producer requested under a withheld name');
+    assert.ok(await producers.get('out', 'f@in-partition-0'), 'other names are untouched');
+    producers.allow('f@in-partition-1');
+    await producers.get('out', 'f@in-partition-1');
+    assert.equal(client.requests.length, 4);
   });
 });
