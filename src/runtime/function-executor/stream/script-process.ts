@@ -109,8 +109,12 @@ export class ScriptProcess {
       this.#exit = { code, signal };
       // Whatever the script left running in its group goes with it; its pipes then close.
       if (child.pid !== undefined) signalProcessGroup(child.pid, 'SIGKILL');
-      // A grandchild that moved to another group could hold stdout open: do not wait for it forever.
-      this.#closeTimer = spec.clock.setTimeout(() => this.#finish(), this.#o.killGraceMs);
+      // A grandchild that moved to another group (setsid) could hold the pipes open: do not wait for it
+      // forever, and let go of our ends, or their handles (and whatever it writes) stay with the instance.
+      this.#closeTimer = spec.clock.setTimeout(() => {
+        this.#finish();
+        for (const stream of [child.stdin, child.stdout, child.stderr]) stream.destroy();
+      }, this.#o.killGraceMs);
     });
     child.once('close', () => this.#finish());
   }

@@ -109,6 +109,41 @@ describe('stream mode: processes that end', () => {
     assert.equal(succeeded(await executor.run(message(2))), 'm-2');
   });
 
+  it('lets go of its pipes when a child that escaped the group (setsid) keeps them open after an exit', async (t) => {
+    const clock = new FakeClock();
+    const dir = scratchDir();
+    const [outPid, errPid] = [path.join(dir, 'out.pid'), path.join(dir, 'err.pid')];
+    const exited: StreamProcessEvent[] = [];
+    // Each writer holds both pipes, writes to one of them, and dies of SIGPIPE once its reading end is closed.
+    // A writer notes its pid once out of the group, and the script exits only then (else the kill may catch it).
+    const [out, err] = [JSON.stringify(outPid), JSON.stringify(errPid)];
+    streamExecutorFor(
+      [
+        `setsid bash -c 'echo $$ >${out}; while sleep 0.05; do printf x; done' &`,
+        `setsid bash -c 'echo $$ >${err}; while sleep 0.05; do printf y >&2; done' &`,
+        `until [[ -s ${out} && -s ${err} ]]; do sleep 0.01; done`,
+        'exit 0',
+      ].join('\n'),
+      { codec: 'lines', processes: 1, killGraceMs: 2000, clock, onEvent: (e) => exited.push(e) },
+    );
+    const writers = [Number(await readWhenWritten(outPid)), Number(await readWhenWritten(errPid))];
+    t.after(() => {
+      for (const pid of writers) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+    });
+    await waitUntil('bash exits and the close timer starts', () => clock.pendingTimers > 0);
+    assert.ok(
+      writers.every((pid) => isRunning(pid)),
+      'the group kill missed them',
+    );
+    clock.advance(2000);
+    assert.ok(exited.some((e) => e.kind === 'exited'));
+    await waitUntil('both writers see their pipe closed', () => !writers.some(isRunning));
+  });
+
   it('fails a message after it was in flight through MAX_REQUEUES exits it did not cause', async () => {
     // Reads one message and exits 0 without answering: nobody is to blame, so each message is sent again.
     const executor = streamExecutorFor('IFS= read -r line; exit 0', {
