@@ -25,7 +25,7 @@ import {
 } from '../logging/index.ts';
 import { FunctionMetrics } from '../metrics/index.ts';
 import { functionInstanceOf } from '../modes/function-instance.ts';
-import { runningLimit, streamExecutorFor } from '../modes/stream.ts';
+import { runningLimit, scriptRestarts, streamExecutorFor } from '../modes/stream.ts';
 import {
   Dispatcher,
   deliveryPolicyFor,
@@ -144,7 +144,12 @@ export class Instance {
       });
     }
 
-    const provider = createObservabilityProvider({ metrics: this.metrics, health: this.health });
+    const provider = createObservabilityProvider({
+      metrics: this.metrics,
+      health: this.health,
+      // Read at each request: the executor is built after the HTTP server starts.
+      numRestarts: () => scriptRestarts(this.#executor),
+    });
     const http = await startObservabilityServer({
       provider,
       port: config.httpPort,

@@ -1,11 +1,12 @@
 // Stream mode from the instance's side: the executor built from the configuration, its process events and its
-// readiness logged, and how many messages the pool may run at once (processes × pipeline).
+// readiness logged, how many messages the pool may run at once (processes × pipeline), and its restarts.
 import type { Logger } from 'pino';
 import type { Clock } from '../../pulsar/index.ts';
 import type { FunctionRuntimeConfig } from '../config/index.ts';
+import type { FunctionExecutor } from '../function-executor/index.ts';
 import {
   createStreamExecutor,
-  type StreamExecutor,
+  StreamExecutor,
   type StreamProcessEvent,
 } from '../function-executor/stream/index.ts';
 import { scriptLogForwarders } from '../logging/index.ts';
@@ -14,6 +15,14 @@ import { functionInstanceOf } from './function-instance.ts';
 /** Messages the pool runs at once: one per script in exec mode, up to the pipeline depth per process in stream mode. */
 export function runningLimit(config: FunctionRuntimeConfig): number {
   return config.pool.concurrency * (config.stream?.pipeline ?? 1);
+}
+
+/**
+ * The status document's numRestarts: what restarts in a pf-bash instance is stream mode's long-lived script
+ * process, after it died. Exec mode starts a process per message, which is no restart: 0.
+ */
+export function scriptRestarts(executor: FunctionExecutor | undefined): number {
+  return executor instanceof StreamExecutor ? executor.restarts : 0;
 }
 
 /** The stream-mode executor for `config` (whose mode is `stream`); starts PF_CONCURRENCY processes. */

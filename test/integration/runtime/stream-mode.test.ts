@@ -34,6 +34,14 @@ async function produceUnbatched(topic: string, count: number): Promise<void> {
   );
 }
 
+/** numRestarts of the instance's `/status` document: stream mode's script process restarts. */
+async function restartsInStatus(instance: InstanceProcess): Promise<number> {
+  const status = JSON.parse((await instance.get('/status')).body) as {
+    instances: { status: { numRestarts: number } }[];
+  };
+  return status.instances[0]!.status.numRestarts;
+}
+
 /** The dead-letter topic the runtime derives for `input` and the function of `scriptPath`. */
 function deadLetterTopic(input: string, scriptPath: string): string {
   return `${input}-public-default-${functionNameOf(scriptPath)}-DLQ`;
@@ -142,6 +150,8 @@ describe('stream mode faults', () => {
     assert.equal(distinct.size, COUNT, 'every input has an output');
     const restarts = instance.logs.filter((l) => typeof l.msg === 'string' && /restarting in/.test(l.msg));
     assert.ok(restarts.length >= COUNT / 100 - 2, `restarts logged: ${restarts.length}`);
+    const numRestarts = await restartsInStatus(instance);
+    assert.ok(numRestarts >= COUNT / 100 - 2, `/status numRestarts: ${numRestarts}`);
   });
 
   test('a script stalling on one message: timeout, restart, retries, then the dead-letter topic', async () => {
@@ -198,6 +208,7 @@ describe('stream mode faults', () => {
       const ready = await instance.get('/readyz');
       assert.equal(ready.status, 503);
       assert.equal((await instance.get('/healthz')).status, 200, 'alive all the same');
+      assert.ok((await restartsInStatus(instance)) >= 1, 'each start after the first is a restart');
     } finally {
       await instance.stop();
     }

@@ -128,7 +128,10 @@ export class StreamExecutor implements FunctionExecutor {
     return this.#ready;
   }
 
-  /** Processes started after the first ones (for tests and metrics). */
+  /**
+   * Processes started after the first ones (the status document's numRestarts), counted when the restart is
+   * decided: a slot waiting out its restart delay counts already.
+   */
   get restarts(): number {
     return this.#restarts;
   }

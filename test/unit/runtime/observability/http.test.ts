@@ -67,11 +67,12 @@ describe('observability server', () => {
   const metrics = new FunctionMetrics({ identity, clock, defaultMetrics: false });
   const health = new InstanceHealth({ workerId: 'worker-a' });
   let subscribed = true;
+  let restarts = 0;
   let server: ObservabilityServer;
 
   before(async () => {
     server = await startObservabilityServer({
-      provider: createObservabilityProvider({ metrics, health }),
+      provider: createObservabilityProvider({ metrics, health, numRestarts: () => restarts }),
       host: '127.0.0.1',
       port: 0,
     });
@@ -136,6 +137,10 @@ describe('observability server', () => {
     assert.equal(status.instances[0]!.status.numSuccessfullyProcessed, 1);
     assert.equal(status.instances[0]!.status.workerId, 'worker-a');
     assert.equal(status.instances[0]!.status.lastInvocationTime, 1_700_000_000_000);
+    assert.equal(status.instances[0]!.status.numRestarts, 0);
+    restarts = 3; // stream mode restarted its script process three times
+    const later = (await (await get('/status')).json()) as typeof status;
+    assert.equal(later.instances[0]!.status.numRestarts, 3);
     const stats = (await (await get('/stats')).json()) as Record<string, unknown>;
     assert.equal(stats.receivedTotal, 1);
     assert.equal(stats.avgProcessLatency, 12);
