@@ -193,7 +193,7 @@ function container(d: ResolvedDeployment, volumeMounts: IVolumeMount[]): IContai
       timeoutSeconds: 3,
       failureThreshold: 3,
     },
-    // /readyz: subscribed and not draining.
+    // /readyz: subscribed, not draining and (stream mode) a script process up.
     readinessProbe: {
       httpGet: { path: '/readyz', port },
       periodSeconds: 5,

@@ -1,6 +1,6 @@
 // The instance's life as probes see it. Liveness is not readiness (of-watchdog): the instance is alive while
-// its event loop answers and nothing fatal happened; it is ready only while running and subscribed, so a
-// draining instance says 503 to /readyz and still 200 to /healthz.
+// its event loop answers and nothing fatal happened; it is ready only while running, subscribed and (stream
+// mode) with a script process up, so a draining instance says 503 to /readyz and still 200 to /healthz.
 import { hostname } from 'node:os';
 
 export const InstancePhase = {
@@ -16,6 +16,8 @@ export type InstancePhase = (typeof InstancePhase)[keyof typeof InstancePhase];
 export const ProbeReason = {
   Starting: 'starting',
   NotSubscribed: 'not-subscribed',
+  /** Stream mode: no script process is up to take messages (between a crash and its restart). */
+  ScriptNotRunning: 'script-not-running',
   Draining: 'draining',
   Stopped: 'stopped',
   Failed: 'failed',
@@ -34,7 +36,16 @@ export interface InstanceHealthOptions {
   readonly workerId?: string;
 }
 
+/** What readiness asks at every probe while running; a check that throws counts as failing. */
+export interface ReadinessChecks {
+  /** The subscription is connected (e.g. `() => consumer.isConnected`). Default: always. */
+  readonly subscribed?: () => boolean;
+  /** Stream mode: a script process is up to take messages. Default: always. */
+  readonly scriptRunning?: () => boolean;
+}
+
 const OK: ProbeResult = { ok: true };
+const ALWAYS = () => true;
 
 /**
  * Moves starting → running → draining → stopped, or to failed from anywhere; a later phase never goes back
@@ -43,7 +54,8 @@ const OK: ProbeResult = { ok: true };
 export class InstanceHealth {
   readonly workerId: string;
   #phase: InstancePhase = InstancePhase.Starting;
-  #isSubscribed: () => boolean = () => true;
+  #isSubscribed: () => boolean = ALWAYS;
+  #isScriptRunning: () => boolean = ALWAYS;
   #error = '';
 
   constructor(options: InstanceHealthOptions = {}) {
@@ -54,13 +66,11 @@ export class InstanceHealth {
     return this.#phase;
   }
 
-  /**
-   * The consumer is subscribed and messages flow. `isSubscribed`, asked at every readiness probe, tells whether
-   * the subscription is still connected (e.g. `() => consumer.isConnected`).
-   */
-  markRunning(isSubscribed?: () => boolean): void {
+  /** The consumer is subscribed and messages flow; `checks` say at each probe whether that still holds. */
+  markRunning(checks: ReadinessChecks = {}): void {
     if (this.#phase !== InstancePhase.Starting) return;
-    if (isSubscribed !== undefined) this.#isSubscribed = isSubscribed;
+    this.#isSubscribed = checks.subscribed ?? ALWAYS;
+    this.#isScriptRunning = checks.scriptRunning ?? ALWAYS;
     this.#phase = InstancePhase.Running;
   }
 
@@ -92,7 +102,10 @@ export class InstanceHealth {
       case InstancePhase.Starting:
         return { ok: false, reason: ProbeReason.Starting };
       case InstancePhase.Running:
-        return this.#subscribed() ? OK : { ok: false, reason: ProbeReason.NotSubscribed };
+        // The subscription first: without it, no script process would get a message anyway.
+        if (!holds(this.#isSubscribed)) return { ok: false, reason: ProbeReason.NotSubscribed };
+        if (!holds(this.#isScriptRunning)) return { ok: false, reason: ProbeReason.ScriptNotRunning };
+        return OK;
       case InstancePhase.Draining:
         return { ok: false, reason: ProbeReason.Draining };
       case InstancePhase.Stopped:
@@ -111,12 +124,12 @@ export class InstanceHealth {
   get error(): string {
     return this.#error;
   }
+}
 
-  #subscribed(): boolean {
-    try {
-      return this.#isSubscribed();
-    } catch {
-      return false;
-    }
+function holds(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch {
+    return false;
   }
 }

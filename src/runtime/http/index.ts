@@ -5,6 +5,7 @@ export {
   InstancePhase,
   ProbeReason,
   type ProbeResult,
+  type ReadinessChecks,
 } from './health.ts';
 export {
   createObservabilityProvider,

@@ -1,6 +1,7 @@
 // The HTTP contract, as a pure function of method, path and provider, so it is tested without a socket:
 //   GET /healthz  200 {"alive":true} | 503 {"alive":false,"reason":"failed","detail":…}
-//   GET /readyz   200 {"ready":true} | 503 {"ready":false,"reason":"starting|not-subscribed|draining|stopped|failed"}
+//   GET /readyz   200 {"ready":true} | 503 {"ready":false,"reason":"starting|not-subscribed|script-not-running|
+//                                                                  draining|stopped|failed"}
 //   GET /metrics  200 Prometheus text exposition (text/plain; version=0.0.4)
 //   GET /status   200 `pulsar-admin functions status` JSON for this instance
 //   GET /stats    200 `pulsar-admin functions stats` JSON for this instance

@@ -262,8 +262,11 @@ export class Instance {
     if (this.#stopping !== undefined) return; // a signal came while starting
     this.#watch = watchConnection(() => consumer.isConnected, { clock: this.#clock, logger });
     loop.start();
-    // Stream mode: not ready either while no script process is up (the executor logs why).
-    this.health.markRunning(() => consumer.isConnected && executor.ready !== false);
+    this.health.markRunning({
+      subscribed: () => consumer.isConnected,
+      // Stream mode: not ready while no script process is up (the executor logs why).
+      scriptRunning: () => executor.ready !== false,
+    });
     logger.info(
       { concurrency: config.pool.concurrency, maxPending: config.pool.maxPending, ordering: policy.ordering },
       'running',

@@ -207,6 +207,7 @@ describe('stream mode faults', () => {
       );
       const ready = await instance.get('/readyz');
       assert.equal(ready.status, 503);
+      assert.deepEqual(JSON.parse(ready.body), { ready: false, reason: 'script-not-running' });
       assert.equal((await instance.get('/healthz')).status, 200, 'alive all the same');
       assert.ok((await restartsInStatus(instance)) >= 1, 'each start after the first is a restart');
     } finally {

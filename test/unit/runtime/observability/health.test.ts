@@ -32,10 +32,28 @@ describe('InstanceHealth', () => {
 
   it('treats a subscription check that throws as not subscribed', () => {
     const health = new InstanceHealth();
-    health.markRunning(() => {
-      throw new Error('no consumer');
+    health.markRunning({
+      subscribed: () => {
+        throw new Error('no consumer');
+      },
     });
     assert.deepEqual(health.readiness(), { ok: false, reason: 'not-subscribed' });
+  });
+
+  it('says script-not-running while no stream-mode script process is up, not not-subscribed', () => {
+    const health = new InstanceHealth();
+    let subscribed = true;
+    let scriptUp = false;
+    health.markRunning({ subscribed: () => subscribed, scriptRunning: () => scriptUp });
+    assert.deepEqual(health.readiness(), { ok: false, reason: 'script-not-running' });
+    subscribed = false;
+    assert.deepEqual(health.readiness(), { ok: false, reason: 'not-subscribed' }, 'the subscription first');
+    subscribed = true;
+    scriptUp = true;
+    assert.deepEqual(health.readiness(), { ok: true });
+    health.markDraining();
+    scriptUp = false;
+    assert.deepEqual(health.readiness(), { ok: false, reason: 'draining' });
   });
 
   it('fails from any phase and stays failed', () => {

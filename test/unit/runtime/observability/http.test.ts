@@ -67,6 +67,7 @@ describe('observability server', () => {
   const metrics = new FunctionMetrics({ identity, clock, defaultMetrics: false });
   const health = new InstanceHealth({ workerId: 'worker-a' });
   let subscribed = true;
+  let scriptUp = true;
   let restarts = 0;
   let server: ObservabilityServer;
 
@@ -90,7 +91,7 @@ describe('observability server', () => {
     assert.equal(server.url, `http://127.0.0.1:${server.port}`);
   });
 
-  it('is alive from the start, ready only while running and subscribed, unready while draining', async () => {
+  it('is alive from the start, ready only while running, subscribed and with a script up, unready while draining', async () => {
     const readyz = async () => {
       const res = await get('/readyz');
       return { status: res.status, body: (await res.json()) as unknown };
@@ -98,12 +99,17 @@ describe('observability server', () => {
     assert.equal((await get('/healthz')).status, 200);
     assert.deepEqual(await readyz(), { status: 503, body: { ready: false, reason: 'starting' } });
 
-    health.markRunning(() => subscribed);
+    health.markRunning({ subscribed: () => subscribed, scriptRunning: () => scriptUp });
     assert.deepEqual(await readyz(), { status: 200, body: { ready: true } });
 
     subscribed = false;
     assert.deepEqual(await readyz(), { status: 503, body: { ready: false, reason: 'not-subscribed' } });
     subscribed = true;
+    assert.equal((await readyz()).status, 200);
+
+    scriptUp = false; // stream mode, between a crash and its restart
+    assert.deepEqual(await readyz(), { status: 503, body: { ready: false, reason: 'script-not-running' } });
+    scriptUp = true;
     assert.equal((await readyz()).status, 200);
 
     health.markDraining();
