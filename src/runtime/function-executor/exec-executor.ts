@@ -1,21 +1,23 @@
-// Exec mode: one `bash <script>` process per message, spawned directly (no shell in between; run-process.ts). The payload
-// goes to stdin, stdout becomes the output, fd 3 carries the helper library's records, stderr goes to the log.
-// The script leads its own process group, so a timeout, an abort or a broken limit kills everything it started.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Exec mode: one bash process per message. The instance does not fork it itself: a small launcher bash per pool
+// slot does (launcher.ts, scripts/lib/pf-launcher.sh), with no shell evaluation in between. The payload goes to
+// stdin, stdout becomes the output, fd 3 carries the helper library's records, stderr goes to the log. The
+// script leads its own process group, so a timeout, an abort or a broken limit kills everything it started.
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { BoundedBuffer } from './bounded-buffer.ts';
 import { ControlProtocolError, ControlRecordReader } from './control-reader.ts';
 import { ControlRecords } from './control-records.ts';
 import { invocationEnv } from './environment.ts';
 import { HELPER_LIBRARY_PATH } from './helper-library.ts';
+import { LauncherPool } from './launcher-pool.ts';
 import { type ExecExecutorOptions, type NormalizedExecOptions, normalizeExecOptions } from './options.ts';
 import { payloadArgument } from './payload-argument.ts';
 import { ProcessGroups } from './process-group.ts';
 import { runProcess } from './run-process.ts';
 import { checkScriptSetup } from './setup.ts';
 import { StderrLines } from './stderr-lines.ts';
-import { removeTemporaryDirectory } from './temporary-directory.ts';
+import { TemporaryDirectories } from './temporary-directory.ts';
 import {
   FailureCode,
   type FunctionExecutor,
@@ -25,32 +27,67 @@ import {
   type OutputMessage,
 } from './types.ts';
 
-/** Validates the options (and that the script, bash and the helper library are there) once. */
+/** Validates the options (and that the script, bash, mkfifo, rm and the helper library are there) once. */
 export function createExecExecutor(options: ExecExecutorOptions): ExecExecutor {
   const normalized = normalizeExecOptions(options, {
     helperLibraryPath: HELPER_LIBRARY_PATH,
     tmpRoot: tmpdir(),
     parentEnv: process.env,
   });
-  const { scriptPath, env: baseEnv, bash } = checkScriptSetup(normalized, normalized);
-  return new ExecExecutor(
-    { ...normalized, scriptPath, cwd: normalized.cwd ?? path.dirname(scriptPath) },
-    baseEnv,
+  const {
+    scriptPath,
+    env: baseEnv,
     bash,
-  );
+    launcherTools,
+  } = checkScriptSetup(normalized, normalized, {
+    launcher: true,
+  });
+  const cwd = normalized.cwd ?? path.dirname(scriptPath);
+  const launchers = new LauncherPool({
+    bash,
+    ...launcherTools!,
+    cwd,
+    dirRoot: fifoRoot(normalized.tmpRoot ?? tmpdir()),
+    baseEnv,
+  });
+  return new ExecExecutor({ ...normalized, scriptPath, cwd }, bash, launchers);
 }
+
+/**
+ * Where the launchers keep their runs' FIFOs: /dev/shm when it is there (Linux, and every container), since
+ * a FIFO is only an inode and making one on ext4 cost about 1 ms here (four per message); else `fallback`.
+ */
+function fifoRoot(fallback: string): string {
+  try {
+    accessSync(SHARED_MEMORY, fsConstants.W_OK | fsConstants.X_OK);
+    if (statSync(SHARED_MEMORY).isDirectory()) return SHARED_MEMORY;
+  } catch {
+    // Not there or not writable: the temporary directory works too, slower on some file systems.
+  }
+  return fallback;
+}
+
+const SHARED_MEMORY = '/dev/shm';
 
 export class ExecExecutor implements FunctionExecutor {
   readonly #options: NormalizedExecOptions;
-  readonly #baseEnv: Readonly<Record<string, string>>;
   readonly #bash: string;
+  readonly #launchers: LauncherPool;
+  readonly #tmp: TemporaryDirectories | undefined;
   readonly #groups = new ProcessGroups();
 
   /** Use createExecExecutor, which validates. */
-  constructor(options: NormalizedExecOptions, baseEnv: Readonly<Record<string, string>>, bash: string) {
+  constructor(options: NormalizedExecOptions, bash: string, launchers: LauncherPool) {
     this.#options = options;
-    this.#baseEnv = baseEnv;
     this.#bash = bash;
+    this.#launchers = launchers;
+    this.#tmp = options.tmpRoot === null ? undefined : new TemporaryDirectories(options.tmpRoot);
+  }
+
+  /** Ends the launchers (each once its run is over) and removes the TMPDIRs kept for later runs. */
+  async close(): Promise<void> {
+    await this.#launchers.close();
+    this.#tmp?.clear();
   }
 
   async run(invocation: Invocation, signal?: AbortSignal): Promise<InvocationResult> {
@@ -78,11 +115,12 @@ export class ExecExecutor implements FunctionExecutor {
         aborted: true,
       };
     }
-    const prepared = invocationEnv(this.#baseEnv, invocation);
+    // Only the message's variables: the launchers hold the base environment.
+    const prepared = invocationEnv({}, invocation);
     if ('problem' in prepared) {
       return failed(started, Outcome.PermanentFailure, FailureCode.MetadataNotPassable, prepared.problem);
     }
-    const args = [this.#options.scriptPath];
+    const args = [this.#bash, this.#options.scriptPath];
     if (this.#options.payloadAsArgument) {
       const argument = payloadArgument(invocation.payload);
       if ('problem' in argument) {
@@ -95,16 +133,16 @@ export class ExecExecutor implements FunctionExecutor {
       }
       args.push(argument.argument);
     }
-    const { tmpRoot } = this.#options;
-    // Synchronous: two metadata syscalls on a local directory cost less than a trip through the thread pool.
-    const tmp = tmpRoot === null ? undefined : mkdtempSync(path.join(tmpRoot, 'pf-bash-'));
+    // Synchronous: a few metadata syscalls on a local directory cost less than a trip through the thread pool.
+    const tmp = this.#tmp?.take();
     if (tmp !== undefined) prepared.env.TMPDIR = tmp;
+    const end = { abandoned: true };
     try {
-      return await this.#spawn(invocation, args, prepared.env, signal, started);
+      return await this.#spawn(invocation, args, prepared.env, signal, started, end);
     } finally {
-      // The process group is dead by now (killed when bash exited), so nothing writes here any more.
-      // Left for the system's temporary-directory cleaning when that fails; the run's result stands.
-      if (tmp !== undefined) removeTemporaryDirectory(tmp);
+      // The process group is dead by now (killed when bash exited), so only what escaped it could write here.
+      // Left for the system's temporary-directory cleaning when removal fails; the run's result stands.
+      if (tmp !== undefined) this.#tmp?.give(tmp, !end.abandoned);
     }
   }
 
@@ -114,6 +152,7 @@ export class ExecExecutor implements FunctionExecutor {
     env: Record<string, string>,
     signal: AbortSignal | undefined,
     started: number,
+    end: { abandoned: boolean },
   ): Promise<InvocationResult> {
     const o = this.#options;
     // One byte of slack when trimming: a full-size output followed by its newline is still allowed.
@@ -134,9 +173,8 @@ export class ExecExecutor implements FunctionExecutor {
     let stopped: { code: FailureCode; reason: string } | undefined;
 
     const run = runProcess({
-      file: this.#bash,
-      args,
-      cwd: o.cwd ?? path.dirname(o.scriptPath),
+      launchers: this.#launchers,
+      argv: args,
       env,
       input: invocation.payload,
       timeoutMs: o.timeoutMs,
@@ -187,6 +225,7 @@ export class ExecExecutor implements FunctionExecutor {
     };
 
     const result = await run.ended;
+    end.abandoned = result.abandoned;
     stderr.end();
     const common = {
       exitCode: result.exitCode,
@@ -216,11 +255,7 @@ export class ExecExecutor implements FunctionExecutor {
     }
     if (stopped !== undefined) return fail(Outcome.Failure, stopped.code, stopped.reason);
     if (result.error?.code === 'E2BIG') {
-      return fail(
-        Outcome.PermanentFailure,
-        FailureCode.MetadataNotPassable,
-        "the kernel refused the script's arguments and environment as too large (E2BIG)",
-      );
+      return fail(Outcome.PermanentFailure, FailureCode.MetadataNotPassable, result.error.message);
     }
     if (result.error !== undefined || (result.exitCode === undefined && result.signal === undefined)) {
       return fail(
@@ -230,7 +265,11 @@ export class ExecExecutor implements FunctionExecutor {
       );
     }
     if (result.signal !== undefined) {
-      return fail(Outcome.Failure, FailureCode.Signal, `the script was killed by ${result.signal}`);
+      return fail(
+        Outcome.Failure,
+        FailureCode.Signal,
+        `the script was killed by ${result.signal} (exit status ${128 + signalNumber(result.signal)})`,
+      );
     }
     if (result.exitCode === o.permanentExitCode) {
       return fail(
@@ -297,6 +336,10 @@ function failed(
     failureCode,
     reason,
   };
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return constants.signals[signal];
 }
 
 function message(error: unknown): string {

@@ -1,16 +1,21 @@
-// Runs one process as the leader of a new process group, feeds it stdin and settles once it has exited and its
-// pipes have closed: the part of execa that exec mode needs, on node:child_process directly. Exec mode spawns
-// hundreds of processes a second, and execa's per-call option normalisation, promises and stream plumbing
-// cost the instance's main thread about as much CPU as the spawn itself (docs/benchmarks.md, exec mode).
-import { type ChildProcess, spawn } from 'node:child_process';
+// One run of the script: handed to a launcher (launcher.ts), which forks it as the leader of a new process
+// group with stdin from a file and stdout, stderr and fd 3 on FIFOs of its own. Here: the timeout, the kill of
+// the whole group (SIGTERM, SIGKILL after the grace period), the AbortSignal, and settling once the process has
+// exited and its streams have closed. Kept on node:child_process-free primitives on purpose: exec mode runs
+// hundreds of these a second, and execa's per-call normalisation cost as much CPU as the spawn itself did.
+
+import type { Socket } from 'node:net';
+import { constants } from 'node:os';
+import type { LauncherPool } from './launcher-pool.ts';
 import type { ProcessGroups } from './process-group.ts';
 
 export interface RunProcessOptions {
-  readonly file: string;
-  readonly args: readonly string[];
-  readonly cwd: string;
-  readonly env: Record<string, string>;
-  /** Written to stdin, which is then closed. */
+  readonly launchers: LauncherPool;
+  /** The command and its arguments; argv[0] is bash's absolute path. */
+  readonly argv: readonly string[];
+  /** The message's variables, added to the launchers' base environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The run's stdin. */
   readonly input: Uint8Array;
   /** 0: no limit. Past it the group gets SIGTERM, then SIGKILL after killGraceMs. */
   readonly timeoutMs: number;
@@ -20,7 +25,7 @@ export interface RunProcessOptions {
   readonly groups: ProcessGroups;
   readonly onStdout: (chunk: Buffer) => void;
   readonly onStderr: (chunk: Buffer) => void;
-  /** Chunks of the child's fd 3. */
+  /** Chunks of the run's fd 3. */
   readonly onControl: (chunk: Buffer) => void;
 }
 
@@ -30,8 +35,13 @@ export interface ProcessEnd {
   readonly signal: NodeJS.Signals | undefined;
   readonly timedOut: boolean;
   readonly aborted: boolean;
-  /** Why the process could not be started (ENOENT, EACCES, E2BIG, …). */
+  /** Why the process did not start or could not be followed (E2BIG, a launcher that died, …). */
   readonly error: NodeJS.ErrnoException | undefined;
+  /**
+   * The run settled while its streams were still open: something that escaped the group holds them, and may
+   * still write to what the run used (its TMPDIR).
+   */
+  readonly abandoned: boolean;
 }
 
 export interface RunningProcess {
@@ -40,115 +50,118 @@ export interface RunningProcess {
   kill(): void;
 }
 
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
+  Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
+);
+
+/**
+ * A wait status as bash gives it: 128 + n means signal n, as in any shell (a script that itself exits with
+ * such a code reads as killed by that signal; docs/script-contract.md).
+ */
+export function decodeWaitStatus(status: number): {
+  exitCode: number | undefined;
+  signal: NodeJS.Signals | undefined;
+} {
+  const signal = status > 128 ? SIGNAL_NAMES.get(status - 128) : undefined;
+  return signal === undefined ? { exitCode: status, signal: undefined } : { exitCode: undefined, signal };
+}
+
 export function runProcess(o: RunProcessOptions): RunningProcess {
-  let child: ChildProcess;
-  try {
-    child = spawn(o.file, o.args, {
-      cwd: o.cwd,
-      env: o.env,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-      // A new process group: -pid reaches bash and everything it started.
-      detached: true,
-    });
-  } catch (error) {
-    // Node throws (rather than emitting 'error') for some exec failures, E2BIG among them.
-    return { ended: Promise.resolve(notStarted(error as NodeJS.ErrnoException)), kill: () => {} };
-  }
-  const pid = child.pid;
-  let exited = false;
+  let pid: number | undefined;
+  let streams: Socket[] = [];
+  let openStreams = 0;
+  let status: number | undefined;
+  let killRequested = false;
   let timedOut = false;
   let aborted = false;
   let settled = false;
   let graceTimer: NodeJS.Timeout | undefined;
   let timeoutTimer: NodeJS.Timeout | undefined;
-  let pipesTimer: NodeJS.Timeout | undefined;
-  // Set once bash has exited: ends the run without waiting any longer for its pipes to close.
-  let closePipesNow: (() => void) | undefined;
+  let streamsTimer: NodeJS.Timeout | undefined;
+  let resolveEnded!: (end: ProcessEnd) => void;
+  const ended = new Promise<ProcessEnd>((resolve) => {
+    resolveEnded = resolve;
+  });
 
+  const finish = (error: NodeJS.ErrnoException | undefined) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timeoutTimer);
+    clearTimeout(graceTimer);
+    clearTimeout(streamsTimer);
+    o.signal?.removeEventListener('abort', onAbort);
+    if (pid !== undefined) o.groups.untrack(pid);
+    for (const stream of streams) stream.destroy();
+    const decoded =
+      status === undefined ? { exitCode: undefined, signal: undefined } : decodeWaitStatus(status);
+    resolveEnded({ ...decoded, timedOut, aborted, error, abandoned: openStreams > 0 });
+  };
+  const signalGroup = () => {
+    if (pid === undefined || graceTimer !== undefined) return;
+    const group = pid;
+    o.groups.signal(group, 'SIGTERM');
+    graceTimer = setTimeout(() => o.groups.signal(group, 'SIGKILL'), o.killGraceMs);
+  };
   const kill = () => {
-    if (pid === undefined || settled) return;
-    // After bash exited, what still holds its pipes escaped the group (setsid): stop waiting for it.
-    if (exited) return closePipesNow?.();
-    if (graceTimer !== undefined) return;
-    o.groups.signal(pid, 'SIGTERM');
-    graceTimer = setTimeout(() => o.groups.signal(pid, 'SIGKILL'), o.killGraceMs);
+    if (settled) return;
+    // After the process exited, what still holds its streams escaped the group (setsid): stop waiting for it.
+    if (status !== undefined) return finish(undefined);
+    killRequested = true;
+    signalGroup();
   };
   const onAbort = () => {
     if (settled) return;
     aborted = true;
     kill();
   };
-  if (pid !== undefined) {
-    o.groups.track(pid);
-    // Live until the run settles, also after bash exited, while its pipes are still open.
-    if (o.timeoutMs > 0) {
-      timeoutTimer = setTimeout(() => {
-        if (settled) return;
-        timedOut = true;
-        kill();
-      }, o.timeoutMs);
-    }
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-  }
-
-  const stdio = child.stdio;
-  stdio[1]!.on('data', o.onStdout);
-  stdio[2]!.on('data', o.onStderr);
-  stdio[3]!.on('data', o.onControl);
-  const stdin = child.stdin!;
-  // EPIPE when the script does not read its stdin: not an error of the run.
-  stdin.on('error', () => {});
-  stdin.end(o.input);
-
-  const ended = new Promise<ProcessEnd>((resolve) => {
-    const finish = (end: ProcessEnd) => {
+  if (o.timeoutMs > 0) {
+    timeoutTimer = setTimeout(() => {
       if (settled) return;
-      settled = true;
-      clearTimeout(timeoutTimer);
-      clearTimeout(graceTimer);
-      clearTimeout(pipesTimer);
-      o.signal?.removeEventListener('abort', onAbort);
-      if (pid !== undefined) o.groups.untrack(pid);
-      resolve(end);
-    };
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      // A start failure (e.g. ENOENT) comes without a pid and without 'close' for the process.
-      if (pid === undefined) finish(notStarted(error));
-    });
-    child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
-      exited = true;
-      if (pid === undefined) return;
-      // When bash exits, what it left running in its group (background jobs) is killed: nothing outlives a
-      // run, and the pipes those jobs hold close so that 'close' comes.
-      o.groups.signal(pid, 'SIGKILL');
-      // A process that left the group (`setsid sleep 1d &`) keeps the pipes open and 'close' would never
-      // come: after the grace period (or on timeout/abort) the pipes are destroyed and the run settles.
-      closePipesNow = () => {
-        for (const stream of child.stdio.slice(1)) stream?.destroy();
-        finish({
-          exitCode: code ?? undefined,
-          signal: signal ?? undefined,
-          timedOut,
-          aborted,
-          error: undefined,
-        });
-      };
-      pipesTimer = setTimeout(closePipesNow, o.killGraceMs);
-    });
-    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
-      if (pid === undefined) return;
-      finish({
-        exitCode: code ?? undefined,
-        signal: signal ?? undefined,
-        timedOut,
-        aborted,
-        error: undefined,
-      });
-    });
-  });
-  return { ended, kill };
-}
+      timedOut = true;
+      kill();
+    }, o.timeoutMs);
+  }
+  o.signal?.addEventListener('abort', onAbort, { once: true });
 
-function notStarted(error: NodeJS.ErrnoException): ProcessEnd {
-  return { exitCode: undefined, signal: undefined, timedOut: false, aborted: false, error };
+  o.launchers.run(
+    { argv: o.argv, env: o.env },
+    {
+      started: (groupPid, { stdin, stdout, stderr, control }) => {
+        pid = groupPid;
+        o.groups.track(groupPid);
+        // A script that does not read its stdin leaves the write pending: stdin is destroyed with the others
+        // when the run settles, but only the outputs' closing decides when that is.
+        stdin.on('error', () => {});
+        stdin.end(o.input);
+        streams = [stdout, stderr, control, stdin];
+        openStreams = 3;
+        stdout.on('data', o.onStdout);
+        stderr.on('data', o.onStderr);
+        control.on('data', o.onControl);
+        for (const stream of [stdout, stderr, control]) {
+          // A read error ends the stream like end-of-file does; the exit status still decides the run.
+          stream.on('error', () => {});
+          stream.once('close', () => {
+            openStreams--;
+            if (openStreams === 0 && status !== undefined) finish(undefined);
+          });
+        }
+        if (killRequested) signalGroup();
+      },
+      exited: (exitStatus) => {
+        status = exitStatus;
+        if (settled) return;
+        if (openStreams === 0) return finish(undefined);
+        // A process that left the group (`setsid sleep 1d &`) keeps the streams open and they would never
+        // close: after the grace period (or on timeout/abort) they are destroyed and the run settles.
+        streamsTimer = setTimeout(() => finish(undefined), o.killGraceMs);
+      },
+      failed: (error) => {
+        // The launcher died under a started run: nothing will report its end, so its group goes now.
+        if (pid !== undefined) o.groups.signal(pid, 'SIGKILL');
+        finish(error);
+      },
+    },
+  );
+  return { ended, kill };
 }

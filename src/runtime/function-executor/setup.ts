@@ -13,11 +13,14 @@ export interface ScriptSetup {
   readonly env: Record<string, string>;
   /** Absolute path of bash. */
   readonly bash: string;
+  /** Absolute paths of mkfifo and rm, when asked for (exec mode's launchers use them). */
+  readonly launcherTools: { readonly mkfifo: string; readonly rm: string } | undefined;
 }
 
 export function checkScriptSetup(
   files: { readonly scriptPath: string; readonly helperLibraryPath: string; readonly bashPath: string },
   envInput: BaseEnvInput,
+  needs: { readonly launcher: boolean } = { launcher: false },
 ): ScriptSetup {
   const problems: string[] = [];
   const scriptPath = path.resolve(files.scriptPath);
@@ -34,8 +37,19 @@ export function checkScriptSetup(
   const bash = findExecutable(files.bashPath, env.PATH ?? '');
   if (bash === undefined)
     problems.push(`bashPath: \`${files.bashPath}\` is not an executable (looked up on PATH)`);
+  let launcherTools: ScriptSetup['launcherTools'];
+  if (needs.launcher) {
+    const [mkfifo, rm] = ['mkfifo', 'rm'].map((tool) => {
+      const found = findExecutable(tool, env.PATH ?? '');
+      if (found === undefined) {
+        problems.push(`${tool}: not found on the script's PATH (coreutils; exec mode's launchers need it)`);
+      }
+      return found;
+    });
+    if (mkfifo !== undefined && rm !== undefined) launcherTools = { mkfifo, rm };
+  }
   if (problems.length > 0 || bash === undefined) throw new ExecutorOptionsError(problems);
-  return { scriptPath, env, bash };
+  return { scriptPath, env, bash, launcherTools };
 }
 
 function message(error: unknown): string {

@@ -85,11 +85,31 @@ describe('exec mode: payload on stdin, output on stdout', () => {
     assert.equal(argv0, file);
   });
 
-  it('gives each run a private TMPDIR that is removed afterwards', async () => {
-    const result = await executorFor('echo data >"$TMPDIR/f"; printf %s "$TMPDIR"').run(invocation());
-    const tmp = text(result.output?.payload)!;
-    assert.match(path.basename(tmp), /^pf-bash-/);
-    assert.equal(existsSync(tmp), false);
+  it('gives each run an empty private TMPDIR, and removes what runs left there', async () => {
+    const executor = executorFor(
+      'ls -A "$TMPDIR"; stat -c %a "$TMPDIR"; echo data >"$TMPDIR/f-$PF_MESSAGE_ID"; printf %s "$TMPDIR"',
+      { trimTrailingNewline: false },
+    );
+    const seen: string[] = [];
+    for (const id of ['a', 'b', 'c']) {
+      const result = await executor.run(invocation({ messageId: id }));
+      const [mode, tmp] = text(result.output?.payload)!.split('\n');
+      assert.equal(mode, '700', 'empty (ls printed nothing) and private');
+      assert.match(path.basename(tmp!), /^pf-bash-/);
+      assert.equal(existsSync(tmp!), false, 'a directory a run wrote to is removed');
+      seen.push(tmp!);
+    }
+    assert.equal(new Set(seen).size, 3);
+  });
+
+  it('hands a TMPDIR a run left empty to a later run, and removes it on close', async () => {
+    const executor = executorFor('printf %s "$TMPDIR"');
+    const first = text((await executor.run(invocation())).output?.payload)!;
+    const second = text((await executor.run(invocation())).output?.payload)!;
+    assert.equal(second, first, 'reused: making and removing a directory per message costs on ext4');
+    assert.equal(existsSync(first), true);
+    await executor.close();
+    assert.equal(existsSync(first), false);
   });
 
   it('runs concurrent invocations independently', async () => {
@@ -299,6 +319,16 @@ describe('exec mode: exit codes and stderr', () => {
     assert.equal(result.outcome, 'permanent-failure');
   });
 
+  it('reads an exit status above 128 as a signal, as a shell does', async () => {
+    const result = await executorFor('exit 130').run(invocation());
+    assert.equal(result.failureCode, 'signal');
+    assert.equal(result.signal, 'SIGINT');
+    assert.equal(result.exitCode, undefined);
+    const high = await executorFor('exit 250').run(invocation());
+    assert.equal(high.failureCode, 'exit-code', '250 - 128 is no signal');
+    assert.equal(high.exitCode, 250);
+  });
+
   it('a script killed by a signal fails (retriable)', async () => {
     const result = await executorFor('kill -SEGV $$').run(invocation());
     assert.equal(result.outcome, 'failure');
@@ -330,6 +360,64 @@ describe('exec mode: exit codes and stderr', () => {
     assert.equal(forwarded, 1001, '1000 lines and one notice');
     assert.ok(Buffer.byteLength(result.stderrTail) <= 4096 + 3);
     assert.ok(result.stderrTail.split('\n').length <= 20);
+  });
+});
+
+describe('exec mode: the launchers', () => {
+  it('runs many messages through one launcher, across its batches of FIFOs', async () => {
+    const executor = executorFor('cat; printf " %s" "$PF_MESSAGE_ID"');
+    for (let i = 0; i < 150; i++) {
+      const result = await executor.run(invocation({ payload: Buffer.from(`p${i}`), messageId: `m${i}` }));
+      assert.equal(text(result.output?.payload), `p${i} m${i}`);
+    }
+    await executor.close();
+  });
+
+  it('the script sees the environment it would see if the instance started it directly', async () => {
+    const result = await executorFor('env -0 | sort -z | tr "\\0" "\\n"; printf "SHLVL:%s" "$SHLVL"', {
+      parentEnv: { PATH: process.env.PATH, HOME: '/home/x', LANG: 'C.UTF-8' },
+      tmpRoot: null,
+    }).run(invocation({ key: undefined, eventTime: undefined }));
+    const lines = text(result.output?.payload)!.split('\n');
+    const names = lines.slice(0, -1).map((line) => line.slice(0, line.indexOf('=')));
+    assert.deepEqual(
+      names.filter((name) => !name.startsWith('PF_')),
+      ['HOME', 'LANG', 'PATH', 'PWD', 'SHLVL', '_'],
+      'the base set, and what bash itself adds for its children',
+    );
+    assert.equal(lines.at(-1), 'SHLVL:1');
+  });
+
+  it('a launcher that dies under a run fails that run; the next run gets a new launcher', async () => {
+    const executor = executorFor(
+      'if [[ $PF_MESSAGE_ID == kill ]]; then kill -KILL "$PPID"; sleep 5; fi; cat',
+    );
+    assert.equal(text((await executor.run(invocation())).output?.payload), 'hello');
+    const killed = await executor.run(invocation({ messageId: 'kill' }));
+    assert.equal(killed.outcome, 'failure');
+    assert.equal(killed.failureCode, 'spawn-failed');
+    assert.match(killed.reason!, /exec launcher exited \(SIGKILL\)/);
+    assert.equal(text((await executor.run(invocation())).output?.payload), 'hello');
+    await executor.close();
+  });
+
+  it('refuses permanently arguments and environment larger than exec allows (E2BIG), without running', async () => {
+    const dir = scratchDir();
+    const big = 'x'.repeat(120_000);
+    const extraEnv = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`BIG_${i}`, big]));
+    const result = await executorFor(`touch ${dir}/ran`, { extraEnv }).run(invocation());
+    assert.equal(result.outcome, 'permanent-failure');
+    assert.equal(result.failureCode, 'metadata-not-passable');
+    assert.match(result.reason!, /E2BIG/);
+    assert.equal(existsSync(path.join(dir, 'ran')), false);
+  });
+
+  it('leaves no launcher running after close', async () => {
+    const executor = executorFor('cat');
+    await Promise.all([executor.run(invocation()), executor.run(invocation())]);
+    await executor.close();
+    const result = await executor.run(invocation());
+    assert.equal(result.failureCode, 'spawn-failed', 'a closed executor runs nothing');
   });
 });
 
