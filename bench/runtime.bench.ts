@@ -316,6 +316,23 @@ async function xargsRound(c: number, n: number): Promise<Figure> {
   return { scenario: 'exec-vs-xargs', count: n, seconds, rate: n / seconds };
 }
 
+/**
+ * CPU time the whole machine spent, in ms (every process: the broker, the instance, the launchers, the scripts,
+ * xargs), from /proc/stat. Over a round it says what a message costs in all, not only how fast it went.
+ */
+function machineCpuMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8')
+    .split('\n', 1)[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+  const busy = fields.slice(0, 8).reduce((sum, value, i) => (i === 3 || i === 4 ? sum : sum + value), 0);
+  return (busy * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -324,7 +341,12 @@ const median = (values: readonly number[]) => {
 
 async function execVsXargs(): Promise<Figure> {
   writePayloadFiles(xargsCount);
-  const rates = new Map(xargsConcurrency.map((c) => [c, { exec: [] as number[], xargs: [] as number[] }]));
+  const rates = new Map(
+    xargsConcurrency.map((c) => [
+      c,
+      { exec: [] as number[], xargs: [] as number[], execCpu: [] as number[], xargsCpu: [] as number[] },
+    ]),
+  );
   const fmt = (rate: number) => Math.round(rate).toLocaleString('en-US').padStart(5);
   for (let round = 1; round <= xargsRounds; round++) {
     for (const c of xargsConcurrency) {
@@ -332,6 +354,7 @@ async function execVsXargs(): Promise<Figure> {
       // Alternate which goes first, so a burst of load elsewhere on the machine does not always hit one side.
       const order = round % 2 === 1 ? ['xargs', 'exec'] : ['exec', 'xargs'];
       for (const side of order) {
+        const cpuBefore = machineCpuMs();
         const figure =
           side === 'xargs'
             ? await xargsRound(c, xargsCount)
@@ -339,11 +362,15 @@ async function execVsXargs(): Promise<Figure> {
                 PF_SCRIPT: scripts.reverse,
                 PF_CONCURRENCY: String(c),
               });
+        // Includes, for exec, producing the backlog and the instance's start and stop: an upper bound.
+        const cpuPerMessage = (machineCpuMs() - cpuBefore) / xargsCount;
         (side === 'xargs' ? r.xargs : r.exec).push(figure.rate);
+        (side === 'xargs' ? r.xargsCpu : r.execCpu).push(cpuPerMessage);
       }
       console.log(
         `  round ${round} C=${c}: exec ${fmt(r.exec.at(-1)!)} msgs/s, xargs ${fmt(r.xargs.at(-1)!)} msgs/s, ` +
-          `ratio ${(r.exec.at(-1)! / r.xargs.at(-1)!).toFixed(2)}×`,
+          `ratio ${(r.exec.at(-1)! / r.xargs.at(-1)!).toFixed(2)}×; machine CPU per message: exec ` +
+          `${r.execCpu.at(-1)!.toFixed(2)} ms (with producing the backlog), xargs ${r.xargsCpu.at(-1)!.toFixed(2)} ms`,
       );
     }
   }

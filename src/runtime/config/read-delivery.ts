@@ -142,6 +142,13 @@ export function readDelivery(
  * reply to the receipt (10 of them producer batching), some 250 messages are in that state at any time.
  */
 const STREAM_PUBLISHING = 256;
+/**
+ * The same for exec mode, which runs some hundreds of messages a second: at 1,000 a second about 12 are waiting
+ * for receipts. Without this room the pool idled while outputs waited (2 × 2 held at C = 2 capped exec mode near
+ * 4 / 15 ms, 270 msgs/s, docs/benchmarks.md). Not added when order matters: each message of the one chain
+ * starts only once the previous one is settled, so there is nothing to overlap.
+ */
+const EXEC_PUBLISHING = 16;
 
 function readOrdering(s: Settings): Ordering | undefined {
   const guarantees = s.value('PF_PROCESSING_GUARANTEES', parseGuarantees, DEFAULTS.processingGuarantees);
@@ -266,8 +273,8 @@ function readRetries(s: Settings, ordering: Ordering | undefined): number | null
 
 /**
  * One script at a time when order matters; otherwise one per CPU. Twice as many messages held as the scripts
- * run at once; in stream mode each process runs up to its pipeline depth, and a fast script's outputs wait for
- * their receipts (the producer batches for up to 10 ms), so room for STREAM_PUBLISHING more is added.
+ * run at once; in stream mode each process runs up to its pipeline depth. Outputs wait for their receipts (the
+ * producer batches for up to 10 ms), so room for STREAM_PUBLISHING or EXEC_PUBLISHING more is added.
  */
 function readPool(
   s: Settings,
@@ -284,7 +291,7 @@ function readPool(
   const maxPending = s.value(
     'PF_MAX_PENDING',
     (t) => parseInteger(t, 1),
-    pipeline === undefined ? 2 * running : 2 * running + STREAM_PUBLISHING,
+    2 * running + (pipeline !== undefined ? STREAM_PUBLISHING : ordered ? 0 : EXEC_PUBLISHING),
   );
   if (concurrency === undefined || maxPending === undefined || ordering === undefined) return undefined;
   if (ordered && concurrency > 1) {

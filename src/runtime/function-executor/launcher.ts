@@ -5,7 +5,7 @@
 // one per concurrent run. The protocol and the files are described at the top of pf-launcher.sh.
 import { Buffer } from 'node:buffer';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,11 +34,16 @@ export interface LaunchRequest {
   readonly argv: readonly string[];
   /** Added to the base environment. */
   readonly env: Readonly<Record<string, string>>;
+  /** The run's stdin. */
+  readonly input: Uint8Array;
 }
 
 export interface RunStreams {
-  /** Writable; the caller writes the input and ends it (until then the script does not see end-of-file). */
-  readonly stdin: net.Socket;
+  /**
+   * The part of the input that did not fit in the stdin FIFO before the run started, being written; undefined
+   * when all of it did (up to 64 KiB). Destroy it when the run is over: a script need not read its stdin.
+   */
+  readonly stdin: net.Socket | undefined;
   readonly stdout: net.Socket;
   readonly stderr: net.Socket;
   /** The run's fd 3. */
@@ -48,7 +53,7 @@ export interface RunStreams {
 export interface RunEvents {
   /** The run's process has its streams; it leads process group `pid`. Reading starts now. */
   started(pid: number, streams: RunStreams): void;
-  /** The run's process ended, with `status` as bash's `wait` gives it; what was left in its group got SIGKILL. */
+  /** The run's process ended, with `status` as bash's `wait` gives it. Its group may still have members. */
   exited(status: number): void;
   /** The run did not start (error.code E2BIG: arguments and environment too large), or the launcher died. */
   failed(error: NodeJS.ErrnoException): void;
@@ -64,12 +69,17 @@ const ARG_SPACE_MAX = 6 * 1024 * 1024;
 const ARG_SPACE_MIN = 128 * 1024;
 const POINTER_BYTES = 8;
 const DIAGNOSTIC_LINES = 10;
+// The base variables a launcher is started with, and its runs inherit: none of them changes how bash itself
+// behaves. The others (a passEnv such as POSIXLY_CORRECT or TMOUT would) are exported in each run only.
+const INHERITED = /^(PATH|HOME|TZ|LANG|LC_[A-Z_]+|PF_[A-Z0-9_]+)$/;
 
 interface ActiveRun {
   readonly n: number;
   readonly request: LaunchRequest;
   readonly events: RunEvents;
   fds: number[] | undefined;
+  /** Bytes of the input already in the stdin FIFO. */
+  written: number;
   started: boolean;
 }
 
@@ -96,15 +106,21 @@ export class Launcher {
     const entries = Object.entries(options.baseEnv).map(([name, value]) => `${name}=${value}`);
     this.#baseEnvCount = entries.length;
     this.#baseEnvBytes = entries.reduce((sum, entry) => sum + Buffer.byteLength(entry) + 1, 0);
+    const inherited: Record<string, string> = {};
+    const perRun: string[] = [];
+    for (const [name, value] of Object.entries(options.baseEnv)) {
+      if (INHERITED.test(name)) inherited[name] = value;
+      else perRun.push(`${name}=${value}`);
+    }
     this.#child = spawn(options.bash, [LAUNCHER_SCRIPT_PATH, this.#dir, options.mkfifo, options.rm], {
       cwd: options.cwd,
-      env: {},
+      env: inherited,
       stdio: ['pipe', 'pipe', 'pipe'],
       // A group of its own: a Ctrl-C meant for the instance (which drains on SIGINT) must not kill it.
       detached: true,
     });
     this.#child.stdin!.on('error', () => {});
-    this.#child.stdin!.write(message('B', [], entries));
+    this.#child.stdin!.write(message('B', [], perRun));
     this.#child.stdout!.setEncoding('latin1');
     this.#child.stdout!.on('data', (text: string) => this.#onStdout(text));
     this.#child.stderr!.setEncoding('utf8');
@@ -141,7 +157,7 @@ export class Launcher {
       process.nextTick(() => events.failed(dead));
       return;
     }
-    const run: ActiveRun = { n: this.#next++, request, events, fds: undefined, started: false };
+    const run: ActiveRun = { n: this.#next++, request, events, fds: undefined, written: 0, started: false };
     this.#run = run;
     this.#busy();
     if (run.n < this.#fifos) this.#send(run);
@@ -157,7 +173,7 @@ export class Launcher {
   }
 
   #send(run: ActiveRun): void {
-    const { argv, env } = run.request;
+    const { argv, env, input } = run.request;
     const entries = Object.entries(env).map(([name, value]) => `${name}=${value}`);
     const problem = this.#argSpaceProblem(argv, entries);
     if (problem !== undefined) {
@@ -172,6 +188,9 @@ export class Launcher {
       // Opened before the request goes: the run's process then opens its ends without blocking.
       run.fds = [openSync(this.#file('i', run.n), STDIN_FLAGS)];
       for (const stream of ['o', 'e', 'c']) run.fds.push(openSync(this.#file(stream, run.n), READ_FLAGS));
+      // The input goes into the FIFO now, while no reader waits on it: writing once the script reads would
+      // wake it for each write. What does not fit in the FIFO (64 KiB) follows once the run has started.
+      run.written = writeUpTo(run.fds[0]!, input);
     } catch (error) {
       this.#run = undefined;
       this.#idle();
@@ -231,7 +250,16 @@ export class Launcher {
 
   #started(run: ActiveRun, pid: number): void {
     const [stdinFd, ...outputFds] = run.fds!;
-    const stdin = new net.Socket({ fd: stdinFd!, readable: false, writable: true });
+    const { input } = run.request;
+    let stdin: net.Socket | undefined;
+    if (run.written === input.byteLength) {
+      // The run has its read end open now, so closing ours keeps the bytes and gives it end-of-file.
+      closeSync(stdinFd!);
+    } else {
+      stdin = new net.Socket({ fd: stdinFd!, readable: false, writable: true });
+      stdin.on('error', () => {});
+      stdin.end(input.subarray(run.written));
+    }
     const [stdout, stderr, control] = outputFds.map(
       (fd) => new net.Socket({ fd, readable: true, writable: false }),
     ) as [net.Socket, net.Socket, net.Socket];
@@ -311,16 +339,34 @@ export class Launcher {
   }
 }
 
+/** Writes what fits into a non-blocking fd without waiting; returns the bytes written. */
+function writeUpTo(fd: number, bytes: Uint8Array): number {
+  let written = 0;
+  while (written < bytes.byteLength) {
+    try {
+      written += writeSync(fd, bytes, written);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') break;
+      throw error;
+    }
+  }
+  return written;
+}
+
 /** The bytes exec allows for arguments plus environment, pointers included, under a stack limit (fs/exec.c). */
 export function argSpace(stackLimitBytes: number): number {
   return Math.max(Math.min(ARG_SPACE_MAX, Math.floor(stackLimitBytes / 4)), ARG_SPACE_MIN);
 }
 
-/** A line "<kind> <number>... <length>..." and the fields' bytes back to back (pf-launcher.sh, fd 0). */
+/** "<size>\n<kind> <number>... <length>...\n" and the fields' bytes back to back (pf-launcher.sh, fd 0). */
 function message(kind: string, numbers: readonly number[], fields: readonly string[]): Buffer {
   const bytes = fields.map((field) => Buffer.from(field, 'utf8'));
-  const header = [kind, ...numbers, ...bytes.map((field) => field.byteLength)].join(' ');
-  return Buffer.concat([Buffer.from(`${header}\n`, 'latin1'), ...bytes]);
+  const header = Buffer.from(
+    `${[kind, ...numbers, ...bytes.map((field) => field.byteLength)].join(' ')}\n`,
+    'latin1',
+  );
+  const size = bytes.reduce((sum, field) => sum + field.byteLength, header.byteLength);
+  return Buffer.concat([Buffer.from(`${String(size).padStart(9, '0')}\n`, 'latin1'), header, ...bytes]);
 }
 
 function launcherError(message: string): NodeJS.ErrnoException {

@@ -1,8 +1,8 @@
 // One run of the script: handed to a launcher (launcher.ts), which forks it as the leader of a new process
-// group with stdin from a file and stdout, stderr and fd 3 on FIFOs of its own. Here: the timeout, the kill of
-// the whole group (SIGTERM, SIGKILL after the grace period), the AbortSignal, and settling once the process has
-// exited and its streams have closed. Kept on node:child_process-free primitives on purpose: exec mode runs
-// hundreds of these a second, and execa's per-call normalisation cost as much CPU as the spawn itself did.
+// group with stdin, stdout, stderr and fd 3 on FIFOs of its own. Here: the timeout, the kill of the whole group
+// (SIGTERM, SIGKILL after the grace period), the AbortSignal, and settling once the process has exited and its
+// streams have closed. Not execa: exec mode runs hundreds of these a second, and execa's per-call option
+// handling and stream plumbing cost about as much CPU as a spawn (docs/benchmarks.md).
 
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
@@ -124,16 +124,14 @@ export function runProcess(o: RunProcessOptions): RunningProcess {
   o.signal?.addEventListener('abort', onAbort, { once: true });
 
   o.launchers.run(
-    { argv: o.argv, env: o.env },
+    { argv: o.argv, env: o.env, input: o.input },
     {
       started: (groupPid, { stdin, stdout, stderr, control }) => {
         pid = groupPid;
         o.groups.track(groupPid);
         // A script that does not read its stdin leaves the write pending: stdin is destroyed with the others
         // when the run settles, but only the outputs' closing decides when that is.
-        stdin.on('error', () => {});
-        stdin.end(o.input);
-        streams = [stdout, stderr, control, stdin];
+        streams = stdin === undefined ? [stdout, stderr, control] : [stdout, stderr, control, stdin];
         openStreams = 3;
         stdout.on('data', o.onStdout);
         stderr.on('data', o.onStderr);
@@ -150,6 +148,9 @@ export function runProcess(o: RunProcessOptions): RunningProcess {
       },
       exited: (exitStatus) => {
         status = exitStatus;
+        // What the script left running in its group (background jobs) ends with it, and the streams those
+        // jobs hold close, so that they can reach end-of-file.
+        if (pid !== undefined) o.groups.signal(pid, 'SIGKILL');
         if (settled) return;
         if (openStreams === 0) return finish(undefined);
         // A process that left the group (`setsid sleep 1d &`) keeps the streams open and they would never

@@ -46,7 +46,7 @@ describe('loadConfig defaults', () => {
         negativeAckRedeliveryDelayMs: 5000,
       },
       script: { path: '/fn/reverse.sh', payloadAsArgument: false, timeoutMs: 30000, killGraceMs: 5000 },
-      pool: { concurrency: 1, maxPending: 2 },
+      pool: { concurrency: 1, maxPending: 18 },
       userConfig: {},
       httpPort: 9094,
       httpHost: '0.0.0.0',
@@ -95,17 +95,17 @@ describe('loadConfig defaults', () => {
     assert.equal(typeOf({ PF_PROCESSING_GUARANTEES: 'ATMOST_ONCE' }), 'Shared');
   });
 
-  it('runs one script per CPU, or one when order matters, and holds twice that many messages', () => {
+  it('runs one script per CPU, or one when order matters; holds twice that many messages, plus 16 publishing when unordered', () => {
     const poolOf = (env: Record<string, string>) => configOf({ ...BASE, ...env }, {}, { cpuCount: 8 }).pool;
-    assert.deepEqual(poolOf({}), { concurrency: 8, maxPending: 16 });
-    assert.deepEqual(poolOf({ PF_RETAIN_KEY_ORDERING: 'true' }), { concurrency: 8, maxPending: 16 });
+    assert.deepEqual(poolOf({}), { concurrency: 8, maxPending: 32 });
+    assert.deepEqual(poolOf({ PF_RETAIN_KEY_ORDERING: 'true' }), { concurrency: 8, maxPending: 32 });
     assert.deepEqual(poolOf({ PF_RETAIN_ORDERING: 'true' }), { concurrency: 1, maxPending: 2 });
     assert.deepEqual(poolOf({ PF_PROCESSING_GUARANTEES: 'EFFECTIVELY_ONCE' }), {
       concurrency: 1,
       maxPending: 2,
     });
-    assert.deepEqual(poolOf({ PF_CONCURRENCY: '3' }), { concurrency: 3, maxPending: 6 });
-    assert.deepEqual(configOf(BASE, {}, { cpuCount: 0 }).pool, { concurrency: 1, maxPending: 2 });
+    assert.deepEqual(poolOf({ PF_CONCURRENCY: '3' }), { concurrency: 3, maxPending: 22 });
+    assert.deepEqual(configOf(BASE, {}, { cpuCount: 0 }).pool, { concurrency: 1, maxPending: 18 });
   });
 
   it('retries 3 times under ATLEAST_ONCE only', () => {
