@@ -139,10 +139,17 @@ export function runProcess(o: RunProcessOptions): RunningProcess {
         for (const stream of [stdout, stderr, control]) {
           // A read error ends the stream like end-of-file does; the exit status still decides the run.
           stream.on('error', () => {});
-          stream.once('close', () => {
+          // 'end' (every byte has been handed over) comes a turn of the event loop before 'close'; a stream
+          // that fails closes without it.
+          let done = false;
+          const onDone = () => {
+            if (done) return;
+            done = true;
             openStreams--;
             if (openStreams === 0 && status !== undefined) finish(undefined);
-          });
+          };
+          stream.once('end', onDone);
+          stream.once('close', onDone);
         }
         if (killRequested) signalGroup();
       },

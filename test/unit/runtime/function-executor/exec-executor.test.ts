@@ -491,6 +491,31 @@ describe('exec mode: timeout and abort kill the whole process group', () => {
     assert.equal(text(result.output?.payload), 'ok');
   });
 
+  it('does not hand the TMPDIR of a run whose escaped process held its streams to a later run', async (t) => {
+    const pidFile = path.join(scratchDir(), 'child.pid');
+    // The pid is written after setsid, and the script waits for it: the group kill at exit cannot catch the
+    // child before it escaped.
+    const body = [
+      'if [[ $PF_MESSAGE_ID == escape ]]; then',
+      `  setsid bash -c 'echo $$ >${pidFile}; exec sleep 30' &`,
+      `  until [[ -s ${pidFile} ]]; do sleep 0.01; done`,
+      'fi',
+      'printf %s "$TMPDIR"',
+    ].join('\n');
+    const executor = executorFor(body, { timeoutMs: null, killGraceMs: 100 });
+    const escaped = executor.run(invocation({ messageId: 'escape' }));
+    const child = Number(await readWhenWritten(pidFile));
+    t.after(() => {
+      try {
+        process.kill(child, 'SIGKILL');
+      } catch {}
+    });
+    const first = text((await settlesWithin(escaped, 20_000)).output?.payload);
+    const second = text((await executor.run(invocation())).output?.payload);
+    assert.notEqual(second, first, 'the escaped process may still write in the first one');
+    await executor.close();
+  });
+
   it('kills the group when the AbortSignal fires', async () => {
     const pidFile = path.join(scratchDir(), 'child.pid');
     const controller = new AbortController();
