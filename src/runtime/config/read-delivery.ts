@@ -144,8 +144,8 @@ export function readDelivery(
 const STREAM_PUBLISHING = 256;
 /**
  * The same for exec mode, which runs some hundreds of messages a second: at 1,000 a second about 12 are waiting
- * for receipts. Without this room the pool idled while outputs waited (2 × 2 held at C = 2 capped exec mode near
- * 4 / 15 ms, 270 msgs/s, docs/benchmarks.md). Not added when order matters: each message of the one chain
+ * for receipts. Without this room the pool idled while outputs waited (2 × 2 held at C = 2 kept exec mode at
+ * 170–190 msgs/s, docs/benchmarks.md). Not added when order matters: each message of the one chain
  * starts only once the previous one is settled, so there is nothing to overlap.
  */
 const EXEC_PUBLISHING = 16;
