@@ -13,11 +13,6 @@ export class LauncherPool {
     this.#options = options;
   }
 
-  /** Launchers alive, busy or idle. */
-  get size(): number {
-    return this.#all.size;
-  }
-
   /** Starts a run on an idle launcher (a new one when none is idle). Events come later, as Launcher.start's. */
   run(request: LaunchRequest, events: RunEvents): void {
     if (this.#closed) {

@@ -145,10 +145,6 @@ export class Launcher {
     return this.#dead === undefined;
   }
 
-  get busy(): boolean {
-    return this.#run !== undefined;
-  }
-
   /** Starts one run; the launcher must be alive and idle. Events come later, never from inside this call. */
   start(request: LaunchRequest, events: RunEvents): void {
     if (this.#run !== undefined) throw new Error('Launcher.start: a run is in progress');
@@ -179,6 +175,8 @@ export class Launcher {
     if (problem !== undefined) {
       this.#run = undefined;
       this.#idle();
+      // Its FIFOs were made ahead and will not be used.
+      this.#unlinkFiles(run.n);
       const error: NodeJS.ErrnoException = new Error(problem);
       error.code = 'E2BIG';
       process.nextTick(() => run.events.failed(error));
