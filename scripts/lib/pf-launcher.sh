@@ -95,6 +95,9 @@ run() {
   exec -- "${fields[@]:k}"
 }
 
+# When the runtime is gone (killed), the next reply meets a closed pipe: SIGPIPE. The directory is removed then
+# as it is at end-of-file. A trap rather than an ignored signal: runs start with SIGPIPE's default action.
+trap '"$rm" -rf -- "$dir"; exit 141' PIPE
 read_message B 1 || exit 1
 base=("${fields[@]}")
 printf 'L '

@@ -388,6 +388,15 @@ describe('exec mode: the launchers', () => {
     assert.equal(lines.at(-1), 'SHLVL:1');
   });
 
+  it('runs the script with SIGPIPE at its default action, as a directly started bash would', async () => {
+    // Ignored, `yes` would see EPIPE and exit 1 instead of dying of SIGPIPE (141).
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash, not a template
+    const result = await executorFor('yes | head -n 1 >/dev/null; printf %s "${PIPESTATUS[0]}"').run(
+      invocation(),
+    );
+    assert.equal(text(result.output?.payload), '141');
+  });
+
   it('a launcher that dies under a run fails that run; the next run gets a new launcher', async () => {
     const executor = executorFor(
       'if [[ $PF_MESSAGE_ID == kill ]]; then kill -KILL "$PPID"; sleep 5; fi; cat',
