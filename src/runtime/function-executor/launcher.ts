@@ -8,11 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const LAUNCHER_SCRIPT_PATH: string = fileURLToPath(
-  new URL('../../../scripts/lib/pf-launcher.sh', import.meta.url),
-);
+import { LAUNCHER_SCRIPT_PATH } from './helper-library.ts';
 
 export interface LauncherOptions {
   /** Absolute path of bash: runs the launcher, and is argv[0] of every run. */
@@ -84,10 +80,9 @@ interface ActiveRun {
 }
 
 export class Launcher {
-  readonly #options: LauncherOptions;
   readonly #dir: string;
   readonly #child: ChildProcess;
-  /** Bytes the base environment takes in exec's argument space, pointers included. */
+  /** Bytes of the base environment's strings (with the PWD bash adds), and their count, for the E2BIG check. */
   readonly #baseEnvBytes: number;
   readonly #baseEnvCount: number;
   /** FIFOs exist for the runs below this number. */
@@ -101,17 +96,18 @@ export class Launcher {
   readonly #closed: Promise<void>;
 
   constructor(options: LauncherOptions) {
-    this.#options = options;
     this.#dir = mkdtempSync(path.join(options.dirRoot, 'pf-bash-launcher-'));
-    const entries = Object.entries(options.baseEnv).map(([name, value]) => `${name}=${value}`);
-    this.#baseEnvCount = entries.length;
-    this.#baseEnvBytes = entries.reduce((sum, entry) => sum + Buffer.byteLength(entry) + 1, 0);
     const inherited: Record<string, string> = {};
     const perRun: string[] = [];
+    let baseEnvBytes = 0;
     for (const [name, value] of Object.entries(options.baseEnv)) {
+      baseEnvBytes += Buffer.byteLength(`${name}=${value}`) + 1;
       if (INHERITED.test(name)) inherited[name] = value;
       else perRun.push(`${name}=${value}`);
     }
+    // bash adds PWD to what the script's bash gets.
+    this.#baseEnvCount = Object.keys(options.baseEnv).length + 1;
+    this.#baseEnvBytes = baseEnvBytes + Buffer.byteLength(`PWD=${options.cwd}`) + 1;
     this.#child = spawn(options.bash, [LAUNCHER_SCRIPT_PATH, this.#dir, options.mkfifo, options.rm], {
       cwd: options.cwd,
       env: inherited,
@@ -173,13 +169,9 @@ export class Launcher {
     const entries = Object.entries(env).map(([name, value]) => `${name}=${value}`);
     const problem = this.#argSpaceProblem(argv, entries);
     if (problem !== undefined) {
-      this.#run = undefined;
-      this.#idle();
-      // Its FIFOs were made ahead and will not be used.
-      this.#unlinkFiles(run.n);
       const error: NodeJS.ErrnoException = new Error(problem);
       error.code = 'E2BIG';
-      process.nextTick(() => run.events.failed(error));
+      this.#failUnsent(run, error);
       return;
     }
     try {
@@ -190,10 +182,7 @@ export class Launcher {
       // wake it for each write. What does not fit in the FIFO (64 KiB) follows once the run has started.
       run.written = writeUpTo(run.fds[0]!, input);
     } catch (error) {
-      this.#run = undefined;
-      this.#idle();
-      this.#discard(run);
-      process.nextTick(() => run.events.failed(error as NodeJS.ErrnoException));
+      this.#failUnsent(run, error as NodeJS.ErrnoException);
       return;
     }
     this.#child.stdin!.write(message('R', [run.n, entries.length], [...entries, ...argv]));
@@ -278,6 +267,14 @@ export class Launcher {
     rmSync(this.#dir, { recursive: true, force: true });
   }
 
+  /** Fails a run whose request was never sent: the launcher is idle again and the run's FIFOs are removed. */
+  #failUnsent(run: ActiveRun, error: NodeJS.ErrnoException): void {
+    this.#run = undefined;
+    this.#idle();
+    this.#discard(run);
+    process.nextTick(() => run.events.failed(error));
+  }
+
   /** Closes what a run that never started had opened, and removes its files. */
   #discard(run: ActiveRun): void {
     for (const fd of run.fds ?? []) closeSync(fd);
@@ -302,11 +299,10 @@ export class Launcher {
   /** Why exec would refuse this command with E2BIG; checked here because bash could only print it. */
   #argSpaceProblem(argv: readonly string[], entries: readonly string[]): string | undefined {
     if (this.#argSpace === undefined) return undefined;
-    // bash adds PWD to what the script's bash gets; exec copies the file name as well.
-    const pwd = `PWD=${this.#options.cwd}`;
-    let bytes = this.#baseEnvBytes + Buffer.byteLength(pwd) + 1 + Buffer.byteLength(argv[0] ?? '') + 1;
+    // exec copies the file name as well.
+    let bytes = this.#baseEnvBytes + Buffer.byteLength(argv[0] ?? '') + 1;
     for (const text of [...argv, ...entries]) bytes += Buffer.byteLength(text) + 1;
-    bytes += (argv.length + entries.length + this.#baseEnvCount + 1) * POINTER_BYTES;
+    bytes += (argv.length + entries.length + this.#baseEnvCount) * POINTER_BYTES;
     if (bytes <= this.#argSpace) return undefined;
     return `the script's arguments and environment take ${bytes} bytes; exec allows ${this.#argSpace} here (a quarter of the stack limit, E2BIG)`;
   }
@@ -352,7 +348,7 @@ function writeUpTo(fd: number, bytes: Uint8Array): number {
 }
 
 /** The bytes exec allows for arguments plus environment, pointers included, under a stack limit (fs/exec.c). */
-export function argSpace(stackLimitBytes: number): number {
+function argSpace(stackLimitBytes: number): number {
   return Math.max(Math.min(ARG_SPACE_MAX, Math.floor(stackLimitBytes / 4)), ARG_SPACE_MIN);
 }
 

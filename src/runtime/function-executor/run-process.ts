@@ -58,7 +58,7 @@ const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
  * A wait status as bash gives it: 128 + n means signal n, as in any shell (a script that itself exits with
  * such a code reads as killed by that signal; docs/script-contract.md).
  */
-export function decodeWaitStatus(status: number): {
+function decodeWaitStatus(status: number): {
   exitCode: number | undefined;
   signal: NodeJS.Signals | undefined;
 } {

@@ -11,6 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Clock, systemClock, type Timer } from '../../../pulsar/index.ts';
+import { STREAM_HELPER_LIBRARY_PATH } from '../helper-library.ts';
 import { checkScriptSetup } from '../setup.ts';
 import {
   type RemoveDirectory,
@@ -24,7 +25,6 @@ import {
   type InvocationResult,
   Outcome,
 } from '../types.ts';
-import { STREAM_HELPER_LIBRARY_PATH } from './helper-library.ts';
 import { lengthPrefixedFrame, linesFrame } from './message-frames.ts';
 import {
   type NormalizedStreamOptions,
